@@ -1,0 +1,45 @@
+"""The error tree of DeltaStream: every error we raise on purpose is a ``DeltaStreamError``.
+
+Errors carry the fields a caller needs to act on them; the gRPC layer maps each class to a
+status code in one place (``deltastream.grpcutil``).
+"""
+
+from __future__ import annotations
+
+
+class DeltaStreamError(Exception):
+    """Base of every error DeltaStream raises on purpose."""
+
+
+class InvalidArgumentError(DeltaStreamError):
+    """A request or a record names a bad value; ``field`` says which one."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFoundError(DeltaStreamError):
+    """The thing asked for does not exist (yet)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"not found: {what}")
+        self.what = what
+
+
+class MalformedEntryError(DeltaStreamError):
+    """A stream entry that cannot be decoded; it goes to the dead-letter stream with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ConcurrentUpdateError(DeltaStreamError):
+    """Another writer changed a chain since it was read; reload and apply again."""
+
+    def __init__(self, chain: str, expected_version: int) -> None:
+        super().__init__(f"chain {chain} changed since version {expected_version}")
+        self.chain = chain
+        self.expected_version = expected_version
