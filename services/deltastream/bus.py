@@ -1,0 +1,195 @@
+"""Redis Streams: the message bus between the feed, the enricher and the APIs.
+
+Ticks go to ``md.ticks.<UNDERLYING>``, read by the consumer group ``enricher`` (at-least-once:
+an entry is acknowledged only after its result is stored); enriched chain updates go to
+``md.enriched.<UNDERLYING>``; entries that cannot be decoded go, with the reason, to
+``md.deadletter``. Every stream is capped (approximate ``MAXLEN``) so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import redis.exceptions
+
+TICKS_STREAM_PREFIX = "md.ticks."
+ENRICHED_STREAM_PREFIX = "md.enriched."
+DEAD_LETTER_STREAM = "md.deadletter"
+ENRICHER_GROUP = "enricher"
+
+
+def ticks_stream(underlying: str) -> str:
+    return f"{TICKS_STREAM_PREFIX}{underlying}"
+
+
+def enriched_stream(underlying: str) -> str:
+    return f"{ENRICHED_STREAM_PREFIX}{underlying}"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    """One entry read from a stream."""
+
+    stream: str
+    entry_id: str
+    fields: dict[bytes, bytes]
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """The entry id as ``(milliseconds, sequence)``, ordered as the stream orders them."""
+        milliseconds, _, sequence = self.entry_id.partition("-")
+        return int(milliseconds), int(sequence or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An entry that could not be processed, and why."""
+
+    entry: StreamEntry
+    reason: str
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for ``url`` that returns bytes (stream fields are not always text)."""
+    return redis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
+
+
+def publish(
+    client: redis.Redis,
+    stream: str,
+    entries: Iterable[Mapping[str, str | bytes]],
+    *,
+    max_length: int,
+) -> list[str]:
+    """Append entries to a stream in one round trip; returns their ids."""
+    pipe = client.pipeline(transaction=False)
+    for fields in entries:
+        pipe.xadd(stream, dict(fields), maxlen=max_length, approximate=True)  # type: ignore[arg-type]
+    return [_text(entry_id) for entry_id in pipe.execute()]
+
+
+class ConsumerGroupReader:
+    """A consumer in a consumer group over several streams.
+
+    On start it first re-reads its own pending entries (those it read but never acknowledged
+    before a crash), then new ones. ``claim_stale`` takes over the entries that another,
+    presumably dead, consumer left pending for longer than ``min_idle_ms``.
+    """
+
+    def __init__(
+        self, client: redis.Redis, streams: Sequence[str], group: str, consumer: str
+    ) -> None:
+        self._client = client
+        self._streams = list(streams)
+        self._group = group
+        self._consumer = consumer
+        self._replaying_pending = dict.fromkeys(self._streams, True)
+
+    @property
+    def consumer(self) -> str:
+        return self._consumer
+
+    def replay_pending(self) -> None:
+        """Read this consumer's unacknowledged entries again before new ones (after a failure)."""
+        self._replaying_pending = dict.fromkeys(self._streams, True)
+
+    def ensure_group(self) -> None:
+        """Create the group on every stream (and the stream itself) if it does not exist."""
+        for stream in self._streams:
+            try:
+                self._client.xgroup_create(stream, self._group, id="0", mkstream=True)
+            except redis.exceptions.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    def read(self, count: int, block_ms: int) -> list[StreamEntry]:
+        """Up to ``count`` entries per stream: own pending ones first, then new ones."""
+        pending = [s for s in self._streams if self._replaying_pending[s]]
+        if pending:
+            entries = self._read_group({s: "0" for s in pending}, count, block_ms=None)
+            replayed = {entry.stream for entry in entries}
+            for stream in pending:
+                self._replaying_pending[stream] = stream in replayed
+            if entries:
+                return entries
+        return self._read_group({s: ">" for s in self._streams}, count, block_ms)
+
+    def claim_stale(self, min_idle_ms: int, count: int) -> list[StreamEntry]:
+        """Take over entries idle for at least ``min_idle_ms`` in other consumers' lists."""
+        claimed: list[StreamEntry] = []
+        for stream in self._streams:
+            reply: Any = self._client.xautoclaim(
+                stream, self._group, self._consumer, min_idle_ms, start_id="0-0", count=count
+            )
+            claimed.extend(
+                StreamEntry(stream, _text(entry_id), fields)
+                for entry_id, fields in reply[1]
+                if fields is not None
+            )
+        return claimed
+
+    def ack(self, entries: Iterable[StreamEntry]) -> int:
+        """Acknowledge entries; returns how many were still pending."""
+        by_stream: dict[str, list[str]] = {}
+        for entry in entries:
+            by_stream.setdefault(entry.stream, []).append(entry.entry_id)
+        if not by_stream:
+            return 0
+        pipe = self._client.pipeline(transaction=False)
+        for stream, ids in by_stream.items():
+            pipe.xack(stream, self._group, *ids)
+        return sum(int(n) for n in pipe.execute())
+
+    def lag(self) -> dict[str, int]:
+        """Entries not yet delivered to the group, per stream (0 when unknown)."""
+        result: dict[str, int] = {}
+        for stream in self._streams:
+            groups: list[dict[str, Any]] = self._client.xinfo_groups(stream)
+            for group in groups:
+                if _text(group["name"]) == self._group:
+                    result[stream] = int(group.get("lag") or 0)
+        return result
+
+    def pending(self) -> dict[str, int]:
+        """Entries delivered to the group but not acknowledged, per stream."""
+        return {
+            stream: int(self._client.xpending(stream, self._group)["pending"])
+            for stream in self._streams
+        }
+
+    def _read_group(
+        self, positions: dict[str, str], count: int, block_ms: int | None
+    ) -> list[StreamEntry]:
+        reply: Any = self._client.xreadgroup(
+            self._group,
+            self._consumer,
+            positions,  # type: ignore[arg-type]
+            count=count,
+            block=block_ms,
+        )
+        return [
+            StreamEntry(_text(stream), _text(entry_id), fields)
+            for stream, messages in reply or []
+            for entry_id, fields in messages
+            if fields is not None
+        ]
+
+
+def dead_letter_fields(letter: DeadLetter, consumer: str) -> dict[str, bytes]:
+    """The dead-letter entry: where it came from, why, and the original fields under ``f.``."""
+    fields: dict[str, bytes] = {
+        "source_stream": letter.entry.stream.encode(),
+        "source_id": letter.entry.entry_id.encode(),
+        "reason": letter.reason.encode(),
+        "consumer": consumer.encode(),
+    }
+    for name, value in letter.entry.fields.items():
+        fields["f." + name.decode("utf-8", "backslashreplace")] = value
+    return fields
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

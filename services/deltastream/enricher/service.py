@@ -1,0 +1,113 @@
+"""The enricher's loop: read a batch from the consumer group, process it, acknowledge it.
+
+Besides new entries it periodically claims entries left pending by dead consumers, and
+exports the group's lag and pending counts (the HPA scales on the lag).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+
+import redis.exceptions
+from opentelemetry import trace
+from pymongo.errors import PyMongoError
+
+from deltastream import bus
+from deltastream.enricher import metrics
+from deltastream.enricher.processing import Enricher, entry_traceparents
+from deltastream.errors import DeltaStreamError
+from deltastream.telemetry import span_context_of
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("deltastream.enricher")
+
+_RETRY_DELAY_SECONDS = 1.0
+_LAG_EXPORT_INTERVAL_SECONDS = 1.0
+
+
+class EnricherLoop:
+    """Runs an ``Enricher`` over a ``ConsumerGroupReader`` until stopped."""
+
+    def __init__(
+        self,
+        reader: bus.ConsumerGroupReader,
+        enricher: Enricher,
+        *,
+        batch_size: int,
+        block_ms: int,
+        claim_idle_ms: int,
+        claim_interval_seconds: float,
+    ) -> None:
+        self._reader = reader
+        self._enricher = enricher
+        self._batch_size = batch_size
+        self._block_ms = block_ms
+        self._claim_idle_ms = claim_idle_ms
+        self._claim_interval = claim_interval_seconds
+        self._next_claim = 0.0
+        self._next_lag_export = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        """Process batches until ``stop`` is set; transient faults are retried, not fatal."""
+        self._reader.ensure_group()
+        while not stop.is_set():
+            try:
+                self.step()
+            except (redis.exceptions.RedisError, PyMongoError, DeltaStreamError):
+                log.exception("batch failed; retrying from the pending entries")
+                self._enricher.forget()
+                self._reader.replay_pending()
+                stop.wait(_RETRY_DELAY_SECONDS)
+
+    def step(self) -> int:
+        """One read-process-acknowledge cycle; returns the number of entries handled."""
+        self._export_lag()
+        entries = self._claim_due() or self._reader.read(self._batch_size, self._block_ms)
+        if not entries:
+            return 0
+        started = time.perf_counter()
+        links = [trace.Link(c) for t in entry_traceparents(entries) if (c := span_context_of(t))]
+        with tracer.start_as_current_span(
+            "md.ticks process", kind=trace.SpanKind.CONSUMER, links=links
+        ) as span:
+            span.set_attribute("messaging.system", "redis")
+            span.set_attribute("messaging.batch.message_count", len(entries))
+            outcome = self._enricher.process(entries)
+            self._reader.ack(entries)
+        self._observe(entries, outcome.quote_timestamps_ns, time.perf_counter() - started)
+        return len(entries)
+
+    def _claim_due(self) -> list[bus.StreamEntry]:
+        now = time.monotonic()
+        if now < self._next_claim:
+            return []
+        self._next_claim = now + self._claim_interval
+        claimed = self._reader.claim_stale(self._claim_idle_ms, self._batch_size)
+        if claimed:
+            log.info("claimed stale entries", extra={"count": len(claimed)})
+        return claimed
+
+    def _observe(
+        self, entries: list[bus.StreamEntry], timestamps_ns: list[int], seconds: float
+    ) -> None:
+        metrics.BATCH_SIZE.observe(len(entries))
+        metrics.BATCH_SECONDS.observe(seconds)
+        metrics.QUOTES_APPLIED.inc(len(timestamps_ns))
+        for stream, count in Counter(entry.stream for entry in entries).items():
+            metrics.TICKS_CONSUMED.labels(stream).inc(count)
+        now_ns = time.time_ns()
+        for timestamp_ns in timestamps_ns:
+            metrics.TICK_TO_ENRICHED.observe(max(now_ns - timestamp_ns, 0) / 1e9)
+
+    def _export_lag(self) -> None:
+        now = time.monotonic()
+        if now < self._next_lag_export:
+            return
+        self._next_lag_export = now + _LAG_EXPORT_INTERVAL_SECONDS
+        for stream, lag in self._reader.lag().items():
+            metrics.STREAM_LAG.labels(stream, bus.ENRICHER_GROUP).set(lag)
+        for stream, pending in self._reader.pending().items():
+            metrics.STREAM_PENDING.labels(stream, bus.ENRICHER_GROUP).set(pending)

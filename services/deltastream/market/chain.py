@@ -1,0 +1,133 @@
+"""The state of one option chain (an underlying and an expiry), as quotes arrive.
+
+Applying a quote is idempotent: each row remembers the stream position of the last quote
+applied to it, and a quote at or before that position (a redelivery after a crash, or an
+older quote claimed late from a dead consumer) changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from deltastream.market.quotes import OptionQuote, OptionType
+
+StreamPosition = tuple[int, int]
+RowKey = tuple[float, OptionType]
+
+
+@dataclass(slots=True)
+class QuoteRow:
+    """The latest quote of one option, and the open interest it opened the day with."""
+
+    bid: float
+    ask: float
+    last: float
+    volume: int
+    open_interest: int
+    timestamp_ns: int
+    position: StreamPosition
+    open_interest_at_open: int
+
+
+@dataclass(frozen=True, slots=True)
+class SideColumns:
+    """One side (calls or puts) of a chain as arrays aligned on the chain's strikes; a strike
+    with no quote on this side has ``present`` False and zeros elsewhere."""
+
+    present: NDArray[np.bool_]
+    bid: NDArray[np.float64]
+    ask: NDArray[np.float64]
+    last: NDArray[np.float64]
+    volume: NDArray[np.int64]
+    open_interest: NDArray[np.int64]
+    open_interest_at_open: NDArray[np.int64]
+    timestamp_ns: NDArray[np.int64]
+
+    @property
+    def mid(self) -> NDArray[np.float64]:
+        """The mid price where both sides are quoted, else the last price, else NaN."""
+        two_sided = (self.bid > 0) & (self.ask > 0)
+        mid = np.where(two_sided, 0.5 * (self.bid + self.ask), self.last)
+        return np.where(self.present & (mid > 0), mid, np.nan)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainColumns:
+    strikes: NDArray[np.float64]
+    calls: SideColumns
+    puts: SideColumns
+
+
+@dataclass(slots=True)
+class ChainState:
+    """The quotes of one chain, keyed by (strike, call/put)."""
+
+    underlying: str
+    expiry: dt.date
+    version: int = 0
+    applied_quotes: int = 0
+    rows: dict[RowKey, QuoteRow] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return chain_key(self.underlying, self.expiry)
+
+    def apply(self, quote: OptionQuote, position: StreamPosition) -> bool:
+        """Take a quote if it is newer than what the row holds; True when it changed the row."""
+        row_key = (quote.strike, quote.option_type)
+        row = self.rows.get(row_key)
+        if row is not None and position <= row.position:
+            return False
+        open_interest_at_open = quote.open_interest if row is None else row.open_interest_at_open
+        self.rows[row_key] = QuoteRow(
+            bid=quote.bid,
+            ask=quote.ask,
+            last=quote.last,
+            volume=quote.volume,
+            open_interest=quote.open_interest,
+            timestamp_ns=quote.timestamp_ns,
+            position=position,
+            open_interest_at_open=open_interest_at_open,
+        )
+        self.applied_quotes += 1
+        return True
+
+    @property
+    def newest_timestamp_ns(self) -> int:
+        return max((row.timestamp_ns for row in self.rows.values()), default=0)
+
+    def columns(self) -> ChainColumns:
+        """The chain as arrays sorted by strike."""
+        strikes = np.array(sorted({strike for strike, _ in self.rows}), dtype=np.float64)
+        return ChainColumns(
+            strikes=strikes,
+            calls=self._side(strikes, OptionType.CALL),
+            puts=self._side(strikes, OptionType.PUT),
+        )
+
+    def _side(self, strikes: NDArray[np.float64], option_type: OptionType) -> SideColumns:
+        rows = [self.rows.get((float(strike), option_type)) for strike in strikes]
+        present = np.array([row is not None for row in rows], dtype=np.bool_)
+
+        def column(name: str, dtype: type[np.float64] | type[np.int64]) -> NDArray[np.generic]:
+            return np.array([0 if row is None else getattr(row, name) for row in rows], dtype)
+
+        return SideColumns(
+            present=present,
+            bid=column("bid", np.float64).astype(np.float64),
+            ask=column("ask", np.float64).astype(np.float64),
+            last=column("last", np.float64).astype(np.float64),
+            volume=column("volume", np.int64).astype(np.int64),
+            open_interest=column("open_interest", np.int64).astype(np.int64),
+            open_interest_at_open=column("open_interest_at_open", np.int64).astype(np.int64),
+            timestamp_ns=column("timestamp_ns", np.int64).astype(np.int64),
+        )
+
+
+def chain_key(underlying: str, expiry: dt.date) -> str:
+    """The id of a chain, e.g. ``NIFTY:2026-11-26``."""
+    return f"{underlying}:{expiry.isoformat()}"

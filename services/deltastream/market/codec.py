@@ -1,0 +1,166 @@
+"""The wire format of ticks in the Redis stream ``md.ticks.<UNDERLYING>``.
+
+One stream entry is one tick, a flat map of short ASCII fields so that any producer (another
+language, ``redis-cli``, a replay tool) can publish. ``kind`` is ``q`` for an option quote and
+``u`` for an underlying print:
+
+=============  =====  ==========================================================
+field          kinds  value
+=============  =====  ==========================================================
+``kind``       q u    ``q`` or ``u``
+``und``        q u    underlying symbol, e.g. ``NIFTY``
+``ts``         q u    feed timestamp, integer nanoseconds since the Unix epoch
+``px``         u      underlying price
+``exp``        q      expiry date, ``YYYY-MM-DD``
+``k``          q      strike
+``cp``         q      ``C`` or ``P``
+``bid ask``    q      best bid and ask (0 when the side is empty)
+``last``       q      last traded price (0 when none)
+``vol oi``     q      cumulative day volume and open interest (integers)
+``tp``         q u    optional W3C ``traceparent`` of the publishing span
+=============  =====  ==========================================================
+
+Decoding validates every field and raises ``MalformedEntryError`` with a reason; the enricher
+sends such entries to the dead-letter stream instead of crashing or blocking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+
+from deltastream.errors import MalformedEntryError
+from deltastream.market.quotes import OptionQuote, OptionType, Tick, UnderlyingTick
+
+Fields = Mapping[bytes, bytes]
+
+_OPTION_TYPES = {b"C": OptionType.CALL, b"P": OptionType.PUT}
+_MAX_SYMBOL_LENGTH = 32
+
+
+def encode_tick(tick: Tick, traceparent: str | None = None) -> dict[str, str]:
+    """The stream fields of one tick."""
+    if isinstance(tick, UnderlyingTick):
+        fields = {
+            "kind": "u",
+            "und": tick.underlying,
+            "ts": str(tick.timestamp_ns),
+            "px": repr(tick.price),
+        }
+    else:
+        fields = {
+            "kind": "q",
+            "und": tick.underlying,
+            "ts": str(tick.timestamp_ns),
+            "exp": tick.expiry.isoformat(),
+            "k": repr(tick.strike),
+            "cp": tick.option_type.value,
+            "bid": repr(tick.bid),
+            "ask": repr(tick.ask),
+            "last": repr(tick.last),
+            "vol": str(tick.volume),
+            "oi": str(tick.open_interest),
+        }
+    if traceparent:
+        fields["tp"] = traceparent
+    return fields
+
+
+def decode_tick(fields: Fields) -> Tick:
+    """The tick in a stream entry; ``MalformedEntryError`` names what is wrong."""
+    kind = fields.get(b"kind")
+    if kind == b"q":
+        return _decode_quote(fields)
+    if kind == b"u":
+        return UnderlyingTick(
+            underlying=_symbol(fields),
+            price=_number(fields, b"px", positive=True),
+            timestamp_ns=_integer(fields, b"ts"),
+        )
+    raise MalformedEntryError(f"kind: expected 'q' or 'u', got {_show(kind)}")
+
+
+def _decode_quote(fields: Fields) -> OptionQuote:
+    bid = _number(fields, b"bid")
+    ask = _number(fields, b"ask")
+    if bid > 0 and ask > 0 and bid > ask:
+        raise MalformedEntryError(f"bid {bid} above ask {ask}")
+    return OptionQuote(
+        underlying=_symbol(fields),
+        expiry=_date(fields, b"exp"),
+        strike=_number(fields, b"k", positive=True),
+        option_type=_option_type(fields),
+        bid=bid,
+        ask=ask,
+        last=_number(fields, b"last"),
+        volume=_integer(fields, b"vol"),
+        open_interest=_integer(fields, b"oi"),
+        timestamp_ns=_integer(fields, b"ts"),
+    )
+
+
+def traceparent_of(fields: Fields) -> str | None:
+    """The W3C traceparent carried by an entry, if any."""
+    value = fields.get(b"tp")
+    return value.decode("ascii", "replace") if value else None
+
+
+def _required(fields: Fields, name: bytes) -> bytes:
+    value = fields.get(name)
+    if value is None or value == b"":
+        raise MalformedEntryError(f"{name.decode()}: missing")
+    return value
+
+
+def _symbol(fields: Fields) -> str:
+    raw = _required(fields, b"und")
+    text = raw.decode("ascii", "replace")
+    if len(text) > _MAX_SYMBOL_LENGTH or not text.replace("_", "").replace("-", "").isalnum():
+        raise MalformedEntryError(f"und: not a symbol: {_show(raw)}")
+    return text.upper()
+
+
+def _number(fields: Fields, name: bytes, *, positive: bool = False) -> float:
+    raw = _required(fields, name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise MalformedEntryError(f"{name.decode()}: not a number: {_show(raw)}") from None
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        kind = "positive" if positive else "non-negative"
+        raise MalformedEntryError(f"{name.decode()}: expected a finite {kind} number, got {value}")
+    return value
+
+
+def _integer(fields: Fields, name: bytes) -> int:
+    raw = _required(fields, name)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise MalformedEntryError(f"{name.decode()}: not an integer: {_show(raw)}") from None
+    if value < 0:
+        raise MalformedEntryError(f"{name.decode()}: negative: {value}")
+    return value
+
+
+def _date(fields: Fields, name: bytes) -> dt.date:
+    raw = _required(fields, name)
+    try:
+        return dt.date.fromisoformat(raw.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedEntryError(f"{name.decode()}: not an ISO date: {_show(raw)}") from None
+
+
+def _option_type(fields: Fields) -> OptionType:
+    raw = _required(fields, b"cp")
+    option_type = _OPTION_TYPES.get(raw.upper())
+    if option_type is None:
+        raise MalformedEntryError(f"cp: expected 'C' or 'P', got {_show(raw)}")
+    return option_type
+
+
+def _show(raw: bytes | None) -> str:
+    if raw is None:
+        return "nothing"
+    return repr(raw[:40].decode("utf-8", "replace"))

@@ -1,0 +1,174 @@
+"""Implied volatility, Greeks and chain analytics of a whole chain at once (pure computation).
+
+The forward comes from put-call parity around the money when both sides are quoted, else from
+the spot; implied volatilities are Black-76 on that forward (BSM with ``q = r`` and ``S = F``),
+so dividends and carry need not be known. Mapped from ``deltastream.quant.IvReason`` to the
+``IvStatus`` numbers of the contract (``proto/deltastream/v1/market.proto``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from deltastream.market.chain import ChainColumns, ChainState, SideColumns
+from deltastream.quant import greeks, implied_forward, implied_vol_with_reason, max_pain, pcr
+
+IV_STATUS_NO_QUOTE = 7
+_IV_STATUS_OFFSET = 1  # IvStatus = IvReason + 1 (IV_STATUS_UNSPECIFIED is 0)
+_SECONDS_PER_YEAR = 365.0 * 24 * 3600
+GreekName = Literal["delta", "gamma", "vega", "theta", "rho"]
+GREEK_NAMES: tuple[GreekName, ...] = ("delta", "gamma", "vega", "theta", "rho")
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryConvention:
+    """When an expiry date ends: the exchange's closing time in its time zone."""
+
+    close: dt.time = dt.time(15, 30)
+    timezone: str = "Asia/Kolkata"
+
+    def time_to_expiry(self, expiry: dt.date, at_ns: int) -> float:
+        """Year fraction (ACT/365) from ``at_ns`` to the expiry's close; negative once expired."""
+        close = dt.datetime.combine(expiry, self.close, tzinfo=ZoneInfo(self.timezone))
+        return (close.timestamp() - at_ns / 1e9) / _SECONDS_PER_YEAR
+
+
+@dataclass(frozen=True, slots=True)
+class SideEnrichment:
+    """Per-strike results of one side: mid, IV, IvStatus and the Greeks (NaN where no IV)."""
+
+    mid: NDArray[np.float64]
+    iv: NDArray[np.float64]
+    iv_status: NDArray[np.int8]
+    greeks: dict[str, NDArray[np.float64]]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainAnalytics:
+    pcr_open_interest: float
+    pcr_volume: float
+    max_pain: float
+    atm_iv: float
+    atm_strike: float
+    total_call_open_interest: int
+    total_put_open_interest: int
+    total_call_volume: int
+    total_put_volume: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichedChain:
+    """A chain with everything derived from it, ready to store and publish."""
+
+    underlying: str
+    expiry: dt.date
+    version: int
+    applied_quotes: int
+    spot: float
+    forward: float
+    time_to_expiry: float
+    timestamp_ns: int
+    columns: ChainColumns
+    calls: SideEnrichment
+    puts: SideEnrichment
+    analytics: ChainAnalytics
+
+
+def enrich_chain(
+    chain: ChainState,
+    spot: float,
+    rate: float,
+    convention: ExpiryConvention,
+) -> EnrichedChain:
+    """IV, Greeks and analytics of ``chain`` valued at its newest quote."""
+    columns = chain.columns()
+    timestamp_ns = chain.newest_timestamp_ns
+    time_to_expiry = convention.time_to_expiry(chain.expiry, timestamp_ns)
+    forward = _forward(columns, spot, time_to_expiry, rate)
+    calls = _enrich_side(columns.calls, columns.strikes, forward, time_to_expiry, rate, True)
+    puts = _enrich_side(columns.puts, columns.strikes, forward, time_to_expiry, rate, False)
+    return EnrichedChain(
+        underlying=chain.underlying,
+        expiry=chain.expiry,
+        version=chain.version,
+        applied_quotes=chain.applied_quotes,
+        spot=spot,
+        forward=forward,
+        time_to_expiry=time_to_expiry,
+        timestamp_ns=timestamp_ns,
+        columns=columns,
+        calls=calls,
+        puts=puts,
+        analytics=_analytics(columns, calls, puts, forward),
+    )
+
+
+def _forward(columns: ChainColumns, spot: float, time_to_expiry: float, rate: float) -> float:
+    call_mid, put_mid = columns.calls.mid, columns.puts.mid
+    both = np.isfinite(call_mid) & np.isfinite(put_mid)
+    if time_to_expiry > 0 and both.any():
+        forward = float(
+            implied_forward(
+                columns.strikes[both], call_mid[both], put_mid[both], time_to_expiry, rate
+            )
+        )
+        if math.isfinite(forward) and forward > 0:
+            return forward
+    return spot * math.exp(rate * max(time_to_expiry, 0.0))
+
+
+def _enrich_side(
+    side: SideColumns,
+    strikes: NDArray[np.float64],
+    forward: float,
+    time_to_expiry: float,
+    rate: float,
+    is_call: bool,
+) -> SideEnrichment:
+    mid = side.mid
+    iv, reason = implied_vol_with_reason(mid, forward, strikes, time_to_expiry, rate, rate, is_call)
+    status = np.where(side.present, reason.astype(np.int8) + _IV_STATUS_OFFSET, IV_STATUS_NO_QUOTE)
+    values = greeks(forward, strikes, time_to_expiry, rate, rate, iv, is_call)
+    return SideEnrichment(
+        mid=mid,
+        iv=iv,
+        iv_status=status.astype(np.int8),
+        greeks={name: np.asarray(values[name], dtype=np.float64) for name in GREEK_NAMES},
+    )
+
+
+def _analytics(
+    columns: ChainColumns, calls: SideEnrichment, puts: SideEnrichment, forward: float
+) -> ChainAnalytics:
+    strikes = columns.strikes
+    atm_index = int(np.argmin(np.abs(strikes - forward))) if strikes.size else -1
+    return ChainAnalytics(
+        pcr_open_interest=float(pcr(columns.puts.open_interest, columns.calls.open_interest)),
+        pcr_volume=float(pcr(columns.puts.volume, columns.calls.volume)),
+        max_pain=(
+            float(max_pain(strikes, columns.calls.open_interest, columns.puts.open_interest))
+            if strikes.size
+            else math.nan
+        ),
+        atm_iv=_atm_iv(calls, puts, atm_index),
+        atm_strike=float(strikes[atm_index]) if atm_index >= 0 else math.nan,
+        total_call_open_interest=int(columns.calls.open_interest.sum()),
+        total_put_open_interest=int(columns.puts.open_interest.sum()),
+        total_call_volume=int(columns.calls.volume.sum()),
+        total_put_volume=int(columns.puts.volume.sum()),
+    )
+
+
+def _atm_iv(calls: SideEnrichment, puts: SideEnrichment, atm_index: int) -> float:
+    if atm_index < 0:
+        return math.nan
+    values = [float(side.iv[atm_index]) for side in (calls, puts)]
+    finite = [value for value in values if math.isfinite(value)]
+    return sum(finite) / len(finite) if finite else math.nan

@@ -1,0 +1,1 @@
+"""The MarketData gRPC service: latest chains, history and live subscriptions."""

@@ -1,0 +1,82 @@
+"""The MarketData gRPC servicer: validates, queries, converts; no business logic of its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, TypeAlias
+
+from deltastream import validation
+from deltastream.contracts import chain_snapshot
+from deltastream.marketdata.fanout import Fanout, Interest
+from deltastream.marketdata.queries import ChainQueries
+from deltastream.v1 import market_data_pb2 as pb
+from deltastream.v1 import market_data_pb2_grpc as pb_grpc
+
+Context: TypeAlias = Any  # grpc.aio.ServicerContext; grpcio ships no type information
+
+HISTORY_PAGE_DEFAULT = 50
+HISTORY_PAGE_MAX = 500
+
+
+class MarketDataServicer(pb_grpc.MarketDataServicer):
+    def __init__(self, queries: ChainQueries, fanout: Fanout) -> None:
+        self._queries = queries
+        self._fanout = fanout
+
+    async def GetChain(self, request: pb.GetChainRequest, context: Context) -> pb.GetChainResponse:
+        underlying = validation.underlying(request.underlying)
+        expiry = validation.expiry(request.expiry) if request.expiry else None
+        document = await self._queries.latest(underlying, expiry)
+        return pb.GetChainResponse(chain=chain_snapshot(document))
+
+    async def ListExpiries(
+        self, request: pb.ListExpiriesRequest, context: Context
+    ) -> pb.ListExpiriesResponse:
+        underlying = validation.underlying(request.underlying)
+        return pb.ListExpiriesResponse(expiries=await self._queries.expiries(underlying))
+
+    async def GetHistory(
+        self, request: pb.GetHistoryRequest, context: Context
+    ) -> pb.GetHistoryResponse:
+        underlying = validation.underlying(request.underlying)
+        expiry = validation.expiry(request.expiry)
+        time_range = validation.time_range_ns(request.start_ns, request.end_ns)
+        size = validation.page_size(
+            request.page_size, default=HISTORY_PAGE_DEFAULT, maximum=HISTORY_PAGE_MAX
+        )
+        documents, token = await self._queries.history(
+            underlying, expiry, time_range, size, request.page_token
+        )
+        return pb.GetHistoryResponse(
+            snapshots=[chain_snapshot(document) for document in documents], next_page_token=token
+        )
+
+    async def Subscribe(
+        self, request: pb.SubscribeRequest, context: Context
+    ) -> AsyncIterator[pb.ChainUpdate]:
+        interest = Interest(
+            underlyings=frozenset(
+                validation.underlying(u, "underlyings") for u in request.underlyings
+            ),
+            expiries=frozenset(
+                validation.expiry(e, "expiries").isoformat() for e in request.expiries
+            ),
+        )
+        if not interest.underlyings:
+            validation.underlying("", "underlyings")
+        async with self._fanout.subscribe(interest) as buffer:
+            for update in await self._current(interest):
+                buffer.offer(update)
+            while True:
+                yield await buffer.take()
+
+    async def _current(self, interest: Interest) -> list[pb.ChainUpdate]:
+        """The stored chains a new subscriber starts from."""
+        updates = []
+        for underlying in sorted(interest.underlyings):
+            for expiry in await self._queries.expiries(underlying):
+                if interest.expiries and expiry not in interest.expiries:
+                    continue
+                document = await self._queries.latest(underlying, validation.expiry(expiry))
+                updates.append(pb.ChainUpdate(chain=chain_snapshot(document)))
+        return updates

@@ -1,0 +1,17 @@
+"""Settings of the MarketData service (``DELTASTREAM_*`` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from deltastream.settings import ServiceSettings
+
+
+class MarketDataSettings(ServiceSettings):
+    grpc_host: str = Field(default="0.0.0.0", description="Interface the gRPC server binds.")  # noqa: S104
+    grpc_port: int = Field(default=50051, ge=0, le=65535, description="0 picks a free port.")
+    underlyings: list[str] = Field(
+        default=["NIFTY", "BANKNIFTY", "FINNIFTY"],
+        description="Underlyings whose enriched streams are served to subscribers.",
+    )
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)

@@ -1,0 +1,29 @@
+"""Connection settings shared by every service, read from ``DELTASTREAM_*`` variables.
+
+Each service has its own settings class deriving from ``ServiceSettings``; it is built once in
+the service's ``__main__`` and passed down, never read from a module-level global.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every DeltaStream process needs to reach the bus, the database and its scraper."""
+
+    model_config = SettingsConfigDict(env_prefix="DELTASTREAM_", extra="forbid", frozen=True)
+
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0", description="The Redis/Valkey server of the streams."
+    )
+    mongo_uri: SecretStr = Field(
+        default=SecretStr("mongodb://127.0.0.1:27017/"),
+        description="The MongoDB server; may carry credentials, so it is never logged.",
+    )
+    mongo_db: str = Field(default="deltastream", description="The database name.")
+    metrics_port: int = Field(
+        default=9100, ge=0, le=65535, description="Port of the Prometheus /metrics endpoint."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level name.")
