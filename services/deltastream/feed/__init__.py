@@ -1,0 +1,1 @@
+"""The feed service: a synthetic NSE option market, or a replay of recorded quotes."""
