@@ -1,0 +1,144 @@
+"""The enricher against real Valkey and SecantusDB: enrichment, storage, publication,
+redelivery after a crash, and dead letters."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import pymongo
+import redis
+
+from deltastream import bus, store
+from deltastream.feed.publisher import TickPublisher
+from deltastream.market.chain import chain_key
+from deltastream.market.codec import encode_tick
+from deltastream.v1 import market_pb2
+from tests.integration.pipeline.chains import expiry_in, priced_chain, spot_tick
+from tests.integration.pipeline.conftest import MakeConsumer
+
+Database = pymongo.database.Database[dict[str, Any]]
+
+
+def test_quotes_are_enriched_stored_and_published(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    expiry = expiry_in(10)
+    quotes = priced_chain(underlying, expiry, sigma=0.21)
+    TickPublisher(redis_client, 10_000).publish([spot_tick(underlying), *quotes])
+
+    consumer = make_consumer([underlying], "enricher-a")
+    assert consumer.drain() == len(quotes) + 1
+
+    document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert document is not None
+    assert document["applied_quotes"] == len(quotes)
+    assert len(document["strikes"]) == 11
+    for side in ("calls", "puts"):
+        assert all(abs(iv - 0.21) < 1e-6 for iv in document[side]["iv"])
+        assert set(document[side]["iv_status"]) == {market_pb2.IV_STATUS_OK}
+    assert all(0 < delta < 1 for delta in document["calls"]["delta"])
+    assert all(-1 < delta < 0 for delta in document["puts"]["delta"])
+    assert math.isclose(document["spot"], 24_000.0)
+    assert mongo_db[store.SNAPSHOTS].count_documents({"underlying": underlying}) == 1
+    assert mongo_db[store.ANALYTICS].count_documents({"underlying": underlying}) == 1
+
+    published = redis_client.xrange(bus.enriched_stream(underlying))
+    assert len(published) == 1
+    snapshot = market_pb2.ChainSnapshot.FromString(published[0][1][b"chain"])
+    assert snapshot.version == document["version"] == 1
+    assert len(snapshot.rows) == 11
+    assert abs(snapshot.rows[5].call.iv - 0.21) < 1e-6
+    assert snapshot.analytics.total_call_open_interest == sum(q.open_interest for q in quotes) // 2
+
+
+def test_a_crash_between_store_and_ack_loses_nothing_and_counts_nothing_twice(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    first_expiry, second_expiry = expiry_in(7), expiry_in(14)
+    stored_then_crashed = priced_chain(underlying, first_expiry)
+    read_then_crashed = priced_chain(underlying, second_expiry)
+    publisher = TickPublisher(redis_client, 10_000)
+    publisher.publish(stored_then_crashed)
+
+    doomed = make_consumer([underlying], "enricher-doomed")
+    batch = doomed.reader.read(500, 50)
+    doomed.enricher.process(batch)  # stored, then the process dies before XACK
+    publisher.publish(read_then_crashed)
+    assert len(doomed.reader.read(500, 50)) == len(read_then_crashed)  # read, never processed
+    assert doomed.reader.pending() == {bus.ticks_stream(underlying): len(batch) * 2}
+
+    survivor = make_consumer([underlying], "enricher-survivor")
+    survivor.drain()
+
+    assert survivor.reader.pending() == {bus.ticks_stream(underlying): 0}
+    for expiry, quotes in ((first_expiry, stored_then_crashed), (second_expiry, read_then_crashed)):
+        document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+        assert document is not None
+        assert document["applied_quotes"] == len(quotes)
+        assert document["version"] == 1
+
+
+def test_a_restarted_consumer_replays_its_own_pending_entries(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    expiry = expiry_in(7)
+    quotes = priced_chain(underlying, expiry)
+    TickPublisher(redis_client, 10_000).publish(quotes)
+    before = make_consumer([underlying], "enricher-0")
+    assert len(before.reader.read(500, 50)) == len(quotes)
+
+    after = make_consumer([underlying], "enricher-0")  # same name: a restarted pod
+    replayed = after.reader.read(500, 50)
+    assert [entry.entry_id for entry in replayed] == [
+        entry_id.decode() for entry_id, _ in redis_client.xrange(bus.ticks_stream(underlying))
+    ]
+    after.enricher.process(replayed)
+    after.reader.ack(replayed)
+
+    document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert document is not None
+    assert document["applied_quotes"] == len(quotes)
+    assert after.reader.pending() == {bus.ticks_stream(underlying): 0}
+
+
+def test_malformed_entries_go_to_the_dead_letter_stream_and_good_ones_behind_them_pass(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    expiry = expiry_in(7)
+    good = priced_chain(underlying, expiry, strikes=3)
+    stream = bus.ticks_stream(underlying)
+    bad_entries: list[tuple[dict[str, str], str]] = [
+        ({"kind": "x"}, "kind"),
+        ({**encode_tick(good[0]), "k": "abc"}, "k: not a number"),
+        ({**encode_tick(good[0]), "bid": "-1"}, "bid"),
+        ({**encode_tick(good[0]), "exp": "2026-13-40"}, "exp: not an ISO date"),
+        ({**encode_tick(good[0]), "cp": "X"}, "cp"),
+        ({**encode_tick(good[0]), "und": "OTHER"}, "does not belong on stream"),
+        ({k: v for k, v in encode_tick(good[0]).items() if k != "oi"}, "oi: missing"),
+    ]
+    ids = []
+    for index, quote in enumerate(good):
+        ids.append(redis_client.xadd(stream, bad_entries[index][0]))  # type: ignore[arg-type]
+        redis_client.xadd(stream, encode_tick(quote))  # type: ignore[arg-type]
+    for fields, _ in bad_entries[len(good) :]:
+        ids.append(redis_client.xadd(stream, fields))  # type: ignore[arg-type]
+    started = time.time_ns() // 1_000_000 - 1
+
+    consumer = make_consumer([underlying], "enricher-dl")
+    consumer.drain()
+
+    letters = [
+        fields
+        for _, fields in redis_client.xrange(bus.DEAD_LETTER_STREAM, min=f"{started}-0")
+        if fields[b"source_stream"] == stream.encode()
+    ]
+    assert [letter[b"source_id"] for letter in letters] == ids
+    for letter, (fields, reason) in zip(letters, bad_entries, strict=True):
+        assert reason in letter[b"reason"].decode()
+        assert letter[b"f.kind"] == fields["kind"].encode()
+    document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert document is not None
+    assert document["applied_quotes"] == len(good)
+    assert consumer.reader.pending() == {stream: 0}
