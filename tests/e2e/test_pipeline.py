@@ -1,0 +1,138 @@
+"""The whole pipeline as processes on real servers: feed -> Valkey -> enricher -> SecantusDB
+-> MarketData gRPC, including an enricher killed mid-stream."""
+
+from __future__ import annotations
+
+import math
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pymongo
+import pytest
+import redis
+from deltastream import bus, store
+from deltastream.embedded import EmbeddedUrls
+from deltastream.v1 import market_data_pb2, market_data_pb2_grpc, market_pb2
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from tests.e2e.platform import ServiceProcesses, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def services(
+    server_urls: EmbeddedUrls, mongo_db_name: str, tmp_path: Path
+) -> Iterator[ServiceProcesses]:
+    processes = ServiceProcesses(server_urls, mongo_db_name, tmp_path)
+    yield processes
+    processes.stop_all()
+
+
+def _delete_streams(redis_client: redis.Redis) -> None:
+    """The platform's streams have fixed names: start each e2e test from none."""
+    for underlying in ("NIFTY", "BANKNIFTY", "FINNIFTY"):
+        redis_client.delete(bus.ticks_stream(underlying), bus.enriched_stream(underlying))
+
+
+def test_a_feed_quote_reaches_a_grpc_subscriber_enriched_and_is_stored(
+    services: ServiceProcesses,
+    redis_client: redis.Redis,
+    mongo_client: pymongo.MongoClient[dict[str, Any]],
+    mongo_db_name: str,
+) -> None:
+    _delete_streams(redis_client)
+    target = services.start_marketdata()
+    services.start("deltastream.enricher", consumer_name="e2e-enricher")
+    services.start("deltastream.feed", quotes_per_second="2000")
+
+    with grpc.insecure_channel(target) as channel:
+        stub = market_data_pb2_grpc.MarketDataStub(channel)
+        updates = stub.Subscribe(
+            market_data_pb2.SubscribeRequest(underlyings=["NIFTY"]), timeout=60
+        )
+        update = next(u for u in updates if any(r.call.iv_status == 1 for r in u.chain.rows))
+        updates.cancel()
+        chain = update.chain
+        assert chain.underlying == "NIFTY"
+        priced = [row.call for row in chain.rows if row.call.iv_status == market_pb2.IV_STATUS_OK]
+        assert priced
+        assert all(0.01 < quote.iv < 3.0 for quote in priced)
+        assert all(0.0 <= quote.greeks.delta <= 1.0 for quote in priced)
+        assert all(quote.greeks.gamma > 0 and quote.greeks.vega > 0 for quote in priced)
+        assert chain.analytics.total_call_open_interest > 0
+        assert not math.isnan(chain.analytics.max_pain)
+
+        latest = stub.GetChain(
+            market_data_pb2.GetChainRequest(underlying="NIFTY", expiry=chain.expiry), timeout=10
+        ).chain
+        assert latest.expiry == chain.expiry
+        assert latest.version >= chain.version
+        expiries = stub.ListExpiries(
+            market_data_pb2.ListExpiriesRequest(underlying="NIFTY"), timeout=10
+        ).expiries
+        assert chain.expiry in expiries
+        assert list(expiries) == sorted(expiries)
+
+        reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+        listing = next(
+            reflection.ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=10
+            )
+        )
+        names = {service.name for service in listing.list_services_response.service}
+        assert {"deltastream.v1.MarketData", "grpc.health.v1.Health"} <= names
+
+        with pytest.raises(grpc.RpcError) as bad:
+            stub.GetChain(market_data_pb2.GetChainRequest(underlying='{"$gt": ""}'), timeout=10)
+        assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        with pytest.raises(grpc.RpcError) as missing:
+            stub.GetChain(market_data_pb2.GetChainRequest(underlying="NOSUCH"), timeout=10)
+        assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+    stored = mongo_client[mongo_db_name][store.LATEST].find_one({"_id": f"NIFTY:{chain.expiry}"})
+    assert stored is not None
+    assert stored["version"] >= chain.version
+    assert mongo_client[mongo_db_name][store.SNAPSHOTS].count_documents({}) > 0
+
+
+def test_an_enricher_killed_mid_stream_loses_no_quote_and_counts_none_twice(
+    services: ServiceProcesses,
+    redis_client: redis.Redis,
+    mongo_client: pymongo.MongoClient[dict[str, Any]],
+    mongo_db_name: str,
+) -> None:
+    _delete_streams(redis_client)
+    published = 12_000
+    feed = services.start("deltastream.feed", quotes_per_second="4000", max_ticks=str(published))
+    enricher = services.start("deltastream.enricher", consumer_name="e2e-killed", batch_size="200")
+    db = mongo_client[mongo_db_name]
+
+    def applied() -> int:
+        return sum(d["applied_quotes"] for d in db[store.LATEST].find({}, {"applied_quotes": 1}))
+
+    wait_for(lambda: applied() > 1000, 60, "the enricher applied nothing")
+    enricher.send_signal(signal.SIGKILL)
+    enricher.wait(timeout=10)
+    services.start("deltastream.enricher", consumer_name="e2e-killed", batch_size="200")
+    assert feed.wait(timeout=120) == 0
+
+    quotes = sum(
+        1
+        for underlying in ("NIFTY", "BANKNIFTY", "FINNIFTY")
+        for _, fields in redis_client.xrange(bus.ticks_stream(underlying))
+        if fields[b"kind"] == b"q"
+    )
+    assert 0 < quotes <= published
+
+    def settled() -> bool:
+        pending = sum(
+            int(redis_client.xpending(bus.ticks_stream(u), bus.ENRICHER_GROUP)["pending"])
+            for u in ("NIFTY", "BANKNIFTY", "FINNIFTY")
+        )
+        return pending == 0 and applied() == quotes
+
+    wait_for(settled, 90, f"applied {applied()} of {quotes} quotes")
