@@ -1,0 +1,75 @@
+"""PCR, max pain and the parity-implied forward on small hand-computed and random chains."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from deltastream.quant import implied_forward, max_pain, pcr
+from deltastream.quant.chain import expiry_payout
+
+
+def test_pcr_hand_computed() -> None:
+    assert pcr([100, 200, 300], [150, 150, 300]) == 1.0
+    assert pcr([50, 25], [100, 0]) == 0.75
+    assert math.isnan(pcr([10, 20], [0, 0]))
+    assert pcr([1, np.nan], [2, 2]) == 0.25
+
+
+def test_max_pain_hand_computed() -> None:
+    # Settling at 100: calls at 90 pay 10*10, puts at 110 pay 10*10 -> 200; at 90: 20*20=400...
+    strikes = [90.0, 100.0, 110.0]
+    assert max_pain(strikes, [10, 20, 30], [30, 20, 10]) == 100.0
+    # All the put open interest high up: holders collect least when it settles at the top.
+    assert max_pain(strikes, [0, 0, 0], [5, 5, 50]) == 110.0
+    assert max_pain([110.0, 90.0, 100.0], [0, 0, 0], [5, 5, 50]) == 110.0
+    assert math.isnan(max_pain([], [], []))
+
+
+def test_payout_hand_computed() -> None:
+    payout = expiry_payout([90.0, 100.0, 110.0], [10, 20, 30], [30, 20, 10])
+    # at 90: puts 100 and 110 pay 20*10 + 10*20 = 400; at 110: calls 90, 100 pay 10*20 + 20*10.
+    assert list(payout) == [400.0, 200.0, 400.0]
+
+
+def _direct_payout(strikes: np.ndarray, calls: np.ndarray, puts: np.ndarray) -> np.ndarray:
+    rows = zip(strikes, calls, puts, strict=True)
+    legs = list(rows)
+    return np.array(
+        [sum(c * max(p - k, 0) + u * max(k - p, 0) for k, c, u in legs) for p in strikes]
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_max_pain_by_the_direct_quadratic_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    strikes = rng.permutation(np.arange(n) * 50.0 + 20_000.0)
+    calls, puts = rng.integers(0, 10_000, n), rng.integers(0, 10_000, n)
+    payout = _direct_payout(strikes, calls, puts)
+    assert np.allclose(expiry_payout(strikes, calls, puts), payout, rtol=1e-12)
+    assert max_pain(strikes, calls, puts) == strikes[payout == payout.min()].min()
+
+
+def _parity_chain(forward: float, T: float, r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    strikes = np.arange(80.0, 121.0, 5.0)
+    puts = np.linspace(0.5, 20.0, strikes.size)
+    calls = puts + math.exp(-r * T) * (forward - strikes)
+    return strikes, calls, puts
+
+
+def test_implied_forward_of_an_exact_parity_chain() -> None:
+    strikes, calls, puts = _parity_chain(101.3, 0.25, 0.07)
+    assert math.isclose(implied_forward(strikes, calls, puts, 0.25, 0.07), 101.3, rel_tol=1e-12)
+
+
+def test_implied_forward_shrugs_off_a_few_bad_quotes() -> None:
+    strikes, calls, puts = _parity_chain(101.3, 0.25, 0.07)
+    calls[4] += 3.0  # the 100 strike: wrong by a lot
+    puts[5] = np.nan  # the 105 strike: missing
+    assert math.isclose(implied_forward(strikes, calls, puts, 0.25, 0.07), 101.3, rel_tol=1e-12)
+
+
+def test_implied_forward_without_any_pair_is_nan() -> None:
+    assert math.isnan(implied_forward([100.0], [np.nan], [1.0], 0.5, 0.05))
