@@ -5,8 +5,9 @@ Poisson number of normal log-jumps, compensated so the forward stays a martingal
 diffusion volatility equal to its current short-end ATM volatility. That volatility is
 ``base_vol * exp(x)`` with ``x`` an Ornstein-Uhlenbeck process, negatively correlated with
 returns (the leverage effect), so selloffs lift and invert the implied volatility term
-structure. Both steps are exact for any elapsed time ``dt`` (in years), so the feed can be
-called at any rate.
+structure. The volatility step is exact for any elapsed time ``dt`` (in years) and the spot
+step is exact given the volatility at the start of the step, so the feed can be called at any
+rate.
 """
 
 from __future__ import annotations
