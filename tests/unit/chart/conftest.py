@@ -27,6 +27,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "dashboards": {"enabled": True},
     },
     "operator-off": {"operator": {"enabled": False}},
+    "scaler-on": {"operator": {"scaler": {"enabled": True}}},
     "everything-on": {
         "image": {"digest": "sha256:" + "ab" * 32},
         "commonLabels": {"team": "desks"},
@@ -53,6 +54,22 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "prometheusRule": {"enabled": True},
         "dashboards": {"enabled": True},
         "enricher": {"pdb": {"minAvailable": 1}},
+        "operator": {
+            "scaler": {
+                "enabled": True,
+                "holidays": ["2025-12-25"],
+                "specialSessions": [
+                    {
+                        "name": "muhurat",
+                        "date": "2025-10-21",
+                        "start": "18:00",
+                        "end": "19:00",
+                        "minReplicas": 2,
+                        "maxReplicas": 6,
+                    }
+                ],
+            }
+        },
     },
     "everything-off": {
         "feed": {"enabled": False},

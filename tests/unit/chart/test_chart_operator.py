@@ -1,0 +1,94 @@
+"""The operator's CRD, permissions and example MarketHoursScaler in the chart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import helm_python as helm
+
+from .manifests import (
+    CHART_DIR,
+    KUBERNETES_VERSIONS,
+    REPOSITORY,
+    Manifest,
+    component_name,
+    load_yaml_documents,
+    named,
+    of_kind,
+    problems,
+)
+
+CRD_FILE = "markethoursscalers.deltastream.io.yaml"
+ENRICHER = component_name("enricher")
+OPERATOR = component_name("operator")
+
+
+def test_the_chart_crd_is_a_copy_of_the_source_in_k8s() -> None:
+    source = REPOSITORY / "k8s" / "crds" / CRD_FILE
+    copy = CHART_DIR / "crds" / CRD_FILE
+    assert copy.read_bytes() == source.read_bytes(), f"copy {source} to {copy}"
+
+
+def test_helm_installs_the_crd(chart: helm.Chart) -> None:
+    crds = [document for crd in chart.crds for document in load_yaml_documents(crd["data"])]
+    assert [crd["metadata"]["name"] for crd in crds] == ["markethoursscalers.deltastream.io"]
+    for version in KUBERNETES_VERSIONS:
+        assert problems(crds[0], version) == ()
+
+
+def test_the_scaler_moves_the_enricher_hpa_in_nse_sessions(
+    renders: Callable[[str], list[Manifest]],
+) -> None:
+    objects = renders("scaler-on")
+    scaler = named(objects, "MarketHoursScaler", ENRICHER)["spec"]
+    assert scaler["target"] == {"kind": "Deployment", "name": ENRICHER}
+    assert named(objects, "HorizontalPodAutoscaler", scaler["hpa"])
+    assert named(objects, "Deployment", scaler["target"]["name"])
+    assert scaler["timezone"] == "Asia/Kolkata"
+    sessions = {
+        session["name"]: (session["start"], session["end"]) for session in scaler["sessions"]
+    }
+    assert sessions == {"pre-open": ("09:00", "09:15"), "regular": ("09:15", "15:30")}
+
+
+def test_the_scaler_is_off_by_default(renders: Callable[[str], list[Manifest]]) -> None:
+    assert of_kind(renders("defaults"), "MarketHoursScaler") == []
+
+
+def _granted(role: Manifest, group: str, resource: str) -> set[str]:
+    return {
+        verb
+        for rule in role["rules"]
+        if group in rule["apiGroups"] and resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def test_the_operator_may_do_what_it_does(renders: Callable[[str], list[Manifest]]) -> None:
+    objects = renders("defaults")
+    role = named(objects, "ClusterRole", OPERATOR)
+    needs = {
+        ("deltastream.io", "markethoursscalers"): {"get", "list", "watch", "patch"},
+        ("deltastream.io", "markethoursscalers/status"): {"patch"},
+        ("autoscaling", "horizontalpodautoscalers"): {"get", "list", "watch", "patch"},
+        ("apps", "deployments/scale"): {"get", "patch"},
+        ("", "events"): {"create"},
+        ("kopf.dev", "kopfpeerings"): {"get", "list", "watch", "patch"},
+        ("kopf.dev", "clusterkopfpeerings"): {"get", "list", "watch", "patch"},
+        ("apiextensions.k8s.io", "customresourcedefinitions"): {"list", "watch"},
+    }
+    for (group, resource), verbs in needs.items():
+        assert verbs <= _granted(role, group, resource), f"{group}/{resource}"
+    assert not any("*" in rule["verbs"] or "*" in rule["resources"] for rule in role["rules"])
+    binding = named(objects, "ClusterRoleBinding", OPERATOR)
+    assert binding["roleRef"]["name"] == OPERATOR
+    pod = named(objects, "Deployment", OPERATOR)["spec"]["template"]["spec"]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": pod["serviceAccountName"], "namespace": "markets"}
+    ]
+
+
+def test_only_the_operator_mounts_an_api_token(objects: list[Manifest]) -> None:
+    for deployment in of_kind(objects, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["automountServiceAccountToken"] is (deployment["metadata"]["name"] == OPERATOR)
