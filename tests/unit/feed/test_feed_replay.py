@@ -218,3 +218,17 @@ def test_recorded_ticks_replay_identically(tmp_path: Path, suffix: str, ticks: l
 def test_an_underlying_record_carries_only_its_fields() -> None:
     record = tick_record(UnderlyingTick("NIFTY", 24000.5, 7))
     assert record == {"kind": "underlying", "underlying": "NIFTY", "timestamp": 7, "price": 24000.5}
+
+
+@pytest.mark.parametrize(("fence", "suffix"), [("csv", ".csv"), ("json", ".jsonl")])
+def test_the_documented_examples_read_without_errors(
+    tmp_path: Path, fence: str, suffix: str
+) -> None:
+    document = (Path(__file__).parents[3] / "docs" / "feed.md").read_text(encoding="utf-8")
+    example = document.split(f"```{fence}\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / f"example{suffix}"
+    path.write_text(example, encoding="utf-8")
+    items = list(read_ticks(path))
+    assert len(items) >= 2
+    assert not [item for item in items if isinstance(item, ReplayError)]
+    assert {type(item) for item in items} == {UnderlyingTick, OptionQuote}
