@@ -8,7 +8,10 @@ from typing import Any
 import helm_python as helm
 import pytest
 
-from .manifests import CHART_DIR, Manifest, render
+from .manifests import CHART_DIR, Manifest, load_yaml_documents, render
+
+# What skaffold passes for the image it built (see skaffold.yaml setValueTemplates).
+SKAFFOLD_IMAGE = {"repository": "registry.local/deltastream", "tag": "0a1b2c3@sha256:" + "cd" * 32}
 
 # Each toggle on and off, alone and together. Names say what differs from the defaults.
 VALUE_SETS: dict[str, dict[str, Any]] = {
@@ -76,6 +79,10 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "enricher": {"autoscaling": {"enabled": False}},
         "operator": {"enabled": False},
         "networkPolicy": {"enabled": False},
+    },
+    "skaffold-dev": {
+        **load_yaml_documents((CHART_DIR / "values-dev.yaml").read_text())[0],
+        "image": SKAFFOLD_IMAGE,
     },
 }
 

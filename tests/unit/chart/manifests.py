@@ -119,9 +119,11 @@ def load_yaml_documents(text: str) -> list[Manifest]:
     return [document for document in yaml.safe_load_all(text) if document]
 
 
-def render(chart: helm.Chart, values: dict[str, Any]) -> list[Manifest]:
+def render(
+    chart: helm.Chart, values: dict[str, Any], name: str = RELEASE, namespace: str = NAMESPACE
+) -> list[Manifest]:
     """Every object the chart renders with ``values`` (NOTES.txt is text, not an object)."""
-    rendered = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    rendered = chart.render(values, name=name, namespace=namespace, is_install=True)
     objects: list[Manifest] = []
     for path in sorted(rendered):
         if not path.endswith("NOTES.txt"):
