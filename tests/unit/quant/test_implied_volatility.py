@@ -19,40 +19,17 @@ from deltastream.quant import reference as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-EPSILON = float(np.finfo(np.float64).eps)
-
-
-def _random_book(n: int, seed: int) -> dict[str, np.ndarray]:
-    """Moneyness 0.5-2, expiry one hour to two years, vols 1%-300%, calls and puts."""
-    rng = np.random.default_rng(seed)
-    return {
-        "S": np.full(n, 100.0),
-        "K": 100.0 * np.exp(rng.uniform(math.log(0.5), math.log(2.0), n)),
-        "T": np.exp(rng.uniform(math.log(1 / 8760), math.log(2.0), n)),
-        "r": rng.uniform(-0.01, 0.1, n),
-        "q": rng.uniform(0.0, 0.05, n),
-        "sigma": np.exp(rng.uniform(math.log(0.01), math.log(3.0), n)),
-        "is_call": rng.random(n) < 0.5,
-    }
-
-
-def _attainable_error(book: dict[str, np.ndarray], price: np.ndarray) -> np.ndarray:
-    """The volatility error that one rounding of the price alone causes: ε·price/vega."""
-    vega = greeks(**book)["vega"] / 0.01
-    with np.errstate(divide="ignore", invalid="ignore"):
-        attainable: np.ndarray = 4 * EPSILON * price / vega
-    # A price below the smallest normal double (times the strike) is taken as zero.
-    return np.where(price > 1e-290, attainable, np.inf)
+from .books import EPSILON, attainable_error, random_book
 
 
 def test_round_trip_recovers_sigma_to_the_attainable_precision() -> None:
-    book = _random_book(50_000, seed=11)
+    book = random_book(50_000, seed=11)
     price = bsm_price(**book)
     arguments = (book[k] for k in ["S", "K", "T", "r", "q", "is_call"])
     vol, reason = implied_vol_with_reason(price, *arguments)
     solved = reason == IvReason.OK
     error = np.abs(vol - book["sigma"])[solved]
-    attainable = _attainable_error(book, price)[solved]
+    attainable = attainable_error(book, price)[solved]
     assert np.all(error <= np.maximum(1e-13, 8 * attainable))
     where_vega_matters = attainable < 1e-12
     assert where_vega_matters.sum() > 20_000
@@ -64,7 +41,7 @@ def test_round_trip_recovers_sigma_to_the_attainable_precision() -> None:
         IvReason.BELOW_INTRINSIC,
         IvReason.NON_POSITIVE_PRICE,
     }
-    assert np.all(_attainable_error(book, price)[unsolved] > 1e-6)
+    assert np.all(attainable_error(book, price)[unsolved] > 1e-6)
 
 
 @settings(max_examples=300, deadline=None)
@@ -89,10 +66,10 @@ def test_implied_vol_of_the_price_is_sigma(
 
 
 def test_agrees_with_the_bisection_reference_where_vega_is_not_negligible() -> None:
-    book = _random_book(400, seed=3)
+    book = random_book(400, seed=3)
     price = bsm_price(**book)
     vol = implied_vol(price, *(book[k] for k in ["S", "K", "T", "r", "q", "is_call"]))
-    informative = np.flatnonzero(_attainable_error(book, price) < 1e-12)
+    informative = np.flatnonzero(attainable_error(book, price) < 1e-12)
     assert informative.size > 150
     for i in informative[:100]:
         args = (book[k][i] for k in ["S", "K", "T", "r", "q", "is_call"])
