@@ -87,6 +87,9 @@ def test_grpc_services_use_grpc_probes_and_the_gateway_healthz(objects: list[Man
             container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
             assert container["readinessProbe"]["grpc"] == {"port": port}
             assert container["livenessProbe"]["grpc"] == {"port": port}
+            env = {var["name"]: var.get("value") for var in container["env"]}
+            assert env["DELTASTREAM_GRPC_PORT"] == str(port)
+            assert {"name": "grpc", "containerPort": port, "protocol": "TCP"} in container["ports"]
     gateway = deployments[component_name("gateway")]["spec"]["template"]["spec"]["containers"][0]
     assert gateway["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
 
