@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import helm_python as helm
+import pytest
+from deltastream_operator.spec import parse_spec
 
 from .manifests import (
     CHART_DIR,
@@ -49,6 +51,16 @@ def test_the_scaler_moves_the_enricher_hpa_in_nse_sessions(
         session["name"]: (session["start"], session["end"]) for session in scaler["sessions"]
     }
     assert sessions == {"pre-open": ("09:00", "09:15"), "regular": ("09:15", "15:30")}
+
+
+@pytest.mark.parametrize("preset", ["scaler-on", "everything-on", "skaffold-dev"])
+def test_the_operator_accepts_the_rendered_scaler(
+    renders: Callable[[str], list[Manifest]], preset: str
+) -> None:
+    (scaler,) = of_kind(renders(preset), "MarketHoursScaler")
+    parsed = parse_spec(scaler["spec"])
+    assert parsed.hpa == ENRICHER
+    assert [session.name for session in parsed.schedule.sessions] == ["pre-open", "regular"]
 
 
 def test_the_scaler_is_off_by_default(renders: Callable[[str], list[Manifest]]) -> None:
