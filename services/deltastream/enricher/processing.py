@@ -1,9 +1,9 @@
-"""The enricher's batch: decode, apply to the chains, enrich, store, publish, acknowledge.
+"""The enricher's batch: decode, apply to the chains, enrich, publish, store, acknowledge.
 
-Order matters for at-least-once delivery without double counting: the chains are stored
-(with each row's stream position) before the enriched updates are published and before the
-entries are acknowledged. A crash anywhere leaves the entries pending; after a restart or a
-claim they are applied again, and the stored positions make that a no-op.
+Order matters for at-least-once delivery without double counting: the chains are stored (with
+each row's stream position) before the entries are acknowledged. A crash anywhere leaves the
+entries pending; after a restart or a claim they are applied again, and the stored positions
+make that a no-op for whatever was already stored.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from deltastream.enricher import metrics
 from deltastream.errors import ConcurrentUpdateError, MalformedEntryError
 from deltastream.market.chain import ChainState, StreamPosition, chain_key
 from deltastream.market.codec import decode_tick, traceparent_of
-from deltastream.market.enrichment import ExpiryConvention, enrich_chain
+from deltastream.market.enrichment import ChainInput, ExpiryConvention, enrich_chains
 from deltastream.market.quotes import OptionQuote, UnderlyingTick
 from deltastream.telemetry import current_traceparent
 
@@ -86,11 +86,8 @@ class Enricher:
         """Process a batch; the caller acknowledges the entries once this returns."""
         outcome = BatchOutcome(entries=len(entries))
         work, dead = self._decode(entries)
-        documents = [
-            self._write_chain(key, chain_work, outcome) for key, chain_work in work.items()
-        ]
+        documents = self._write_chains(work, outcome)
         self._append_history(documents)
-        self._publish(documents)
         self._dead_letter(dead)
         outcome.dead_letters = len(dead)
         return outcome
@@ -119,27 +116,54 @@ class Enricher:
         if current is None or tick.timestamp_ns >= current.timestamp_ns:
             self._spots[tick.underlying] = tick
 
-    def _write_chain(
-        self, key: str, work: _ChainWork, outcome: BatchOutcome
-    ) -> store.Document | None:
+    def _write_chains(
+        self, work: dict[str, _ChainWork], outcome: BatchOutcome
+    ) -> list[store.Document]:
+        """Apply, enrich, publish and store every touched chain; chains another writer changed
+        in the meantime are reloaded and done again.
+
+        Subscribers get an update before it is stored, to keep the database write off the
+        tick-to-client path; the entries are still acknowledged only after the store. A crash
+        in between republishes the same version, which subscribers' conflation ignores.
+        """
+        written: list[store.Document] = []
+        pending = work
         for _ in range(_MAX_CONFLICT_RETRIES):
-            chain = self._chain(work.quotes[0][0])
-            applied = [quote for quote, position in work.quotes if chain.apply(quote, position)]
-            if not applied:
-                return None
-            chain.version += 1
-            document = self._document(chain)
-            try:
-                self._store.save_latest(document)
-            except ConcurrentUpdateError:
-                metrics.CONFLICTS.inc()
-                del self._chains[key]  # reload what the other writer stored and apply again
-                continue
-            outcome.applied_quotes += len(applied)
-            outcome.chains_written += 1
-            outcome.quote_timestamps_ns.extend(quote.timestamp_ns for quote in applied)
-            return document
-        raise ConcurrentUpdateError(key, -1)
+            applied = self._apply(pending)
+            documents = self._documents([chain for chain, _ in applied.values()])
+            self._publish(documents)
+            conflicts: dict[str, _ChainWork] = {}
+            for (key, (_, quotes)), document in zip(applied.items(), documents, strict=True):
+                try:
+                    self._store.save_latest(document)
+                except ConcurrentUpdateError:
+                    metrics.CONFLICTS.inc()
+                    del self._chains[key]  # reload what the other writer stored, apply again
+                    conflicts[key] = pending[key]
+                    continue
+                outcome.applied_quotes += len(quotes)
+                outcome.chains_written += 1
+                outcome.quote_timestamps_ns.extend(quote.timestamp_ns for quote in quotes)
+                written.append(document)
+            if not conflicts:
+                return written
+            pending = conflicts
+        raise ConcurrentUpdateError(", ".join(pending), -1)
+
+    def _apply(
+        self, work: dict[str, _ChainWork]
+    ) -> dict[str, tuple[ChainState, list[OptionQuote]]]:
+        """Apply each chain's quotes; the chains that changed, with the quotes that did it."""
+        applied = {}
+        for key, chain_work in work.items():
+            chain = self._chain(chain_work.quotes[0][0])
+            quotes = [
+                quote for quote, position in chain_work.quotes if chain.apply(quote, position)
+            ]
+            if quotes:
+                chain.version += 1
+                applied[key] = (chain, quotes)
+        return applied
 
     def _chain(self, quote: OptionQuote) -> ChainState:
         key = chain_key(quote.underlying, quote.expiry)
@@ -151,21 +175,25 @@ class Enricher:
             self._chains[key] = chain
         return chain
 
-    def _document(self, chain: ChainState) -> store.Document:
-        spot_tick = self._spots.get(chain.underlying)
-        spot = spot_tick.price if spot_tick is not None else float("nan")
-        enriched = enrich_chain(
-            chain, spot, self._parameters.risk_free_rate, self._parameters.convention
+    def _documents(self, chains: list[ChainState]) -> list[store.Document]:
+        inputs = [ChainInput(chain, self._spot(chain.underlying)) for chain in chains]
+        enriched = enrich_chains(
+            inputs, self._parameters.risk_free_rate, self._parameters.convention
         )
-        return store.chain_document(enriched, chain)
+        return [
+            store.chain_document(item, chain) for item, chain in zip(enriched, chains, strict=True)
+        ]
 
-    def _append_history(self, documents: Sequence[store.Document | None]) -> None:
+    def _spot(self, underlying: str) -> float:
+        tick = self._spots.get(underlying)
+        return tick.price if tick is not None else float("nan")
+
+    def _append_history(self, documents: Sequence[store.Document]) -> None:
         now = self._clock()
         due = [
             document
             for document in documents
-            if document is not None
-            and now - self._last_snapshot.get(document["_id"], 0.0)
+            if now - self._last_snapshot.get(document["_id"], 0.0)
             >= self._parameters.snapshot_interval_seconds
         ]
         if not due:
@@ -178,12 +206,10 @@ class Enricher:
         for document in due:
             self._last_snapshot[document["_id"]] = now
 
-    def _publish(self, documents: Sequence[store.Document | None]) -> None:
+    def _publish(self, documents: Sequence[store.Document]) -> None:
         traceparent = current_traceparent()
         pipe = self._redis.pipeline(transaction=False)
         for document in documents:
-            if document is None:
-                continue
             fields: dict[str, bytes | str] = {"chain": chain_snapshot(document).SerializeToString()}
             if traceparent:
                 fields["tp"] = traceparent

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -81,32 +82,89 @@ class EnrichedChain:
     analytics: ChainAnalytics
 
 
+@dataclass(frozen=True, slots=True)
+class ChainInput:
+    """A chain to enrich, with the underlying's last price (NaN when none was seen)."""
+
+    chain: ChainState
+    spot: float
+
+
 def enrich_chain(
-    chain: ChainState,
-    spot: float,
-    rate: float,
-    convention: ExpiryConvention,
+    chain: ChainState, spot: float, rate: float, convention: ExpiryConvention
 ) -> EnrichedChain:
-    """IV, Greeks and analytics of ``chain`` valued at its newest quote."""
-    columns = chain.columns()
-    timestamp_ns = chain.newest_timestamp_ns
-    time_to_expiry = convention.time_to_expiry(chain.expiry, timestamp_ns)
-    forward = _forward(columns, spot, time_to_expiry, rate)
-    calls = _enrich_side(columns.calls, columns.strikes, forward, time_to_expiry, rate, True)
-    puts = _enrich_side(columns.puts, columns.strikes, forward, time_to_expiry, rate, False)
-    return EnrichedChain(
-        underlying=chain.underlying,
-        expiry=chain.expiry,
-        version=chain.version,
-        applied_quotes=chain.applied_quotes,
-        spot=spot,
+    """IV, Greeks and analytics of one chain valued at its newest quote."""
+    return enrich_chains([ChainInput(chain, spot)], rate, convention)[0]
+
+
+def enrich_chains(
+    inputs: Sequence[ChainInput], rate: float, convention: ExpiryConvention
+) -> list[EnrichedChain]:
+    """IV, Greeks and analytics of several chains, each valued at its newest quote.
+
+    All options of all chains go through one implied-volatility and one Greeks call, so the
+    per-call cost of the solver is paid once per batch, not once per chain and side.
+    """
+    prepared = [_prepare(item, rate, convention) for item in inputs]
+    sides = [side for chain in prepared for side in (chain.calls, chain.puts)]
+    results = _enrich_sides(sides, rate)
+    enriched = []
+    for index, chain in enumerate(prepared):
+        calls, puts = results[2 * index], results[2 * index + 1]
+        enriched.append(
+            EnrichedChain(
+                underlying=chain.state.underlying,
+                expiry=chain.state.expiry,
+                version=chain.state.version,
+                applied_quotes=chain.state.applied_quotes,
+                spot=chain.spot,
+                forward=chain.forward,
+                time_to_expiry=chain.time_to_expiry,
+                timestamp_ns=chain.timestamp_ns,
+                columns=chain.columns,
+                calls=calls,
+                puts=puts,
+                analytics=_analytics(chain.columns, calls, puts, chain.forward),
+            )
+        )
+    return enriched
+
+
+@dataclass(frozen=True, slots=True)
+class _SideInput:
+    columns: SideColumns
+    strikes: NDArray[np.float64]
+    forward: float
+    time_to_expiry: float
+    is_call: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _PreparedChain:
+    state: ChainState
+    spot: float
+    columns: ChainColumns
+    forward: float
+    time_to_expiry: float
+    timestamp_ns: int
+    calls: _SideInput
+    puts: _SideInput
+
+
+def _prepare(item: ChainInput, rate: float, convention: ExpiryConvention) -> _PreparedChain:
+    columns = item.chain.columns()
+    timestamp_ns = item.chain.newest_timestamp_ns
+    time_to_expiry = convention.time_to_expiry(item.chain.expiry, timestamp_ns)
+    forward = _forward(columns, item.spot, time_to_expiry, rate)
+    return _PreparedChain(
+        state=item.chain,
+        spot=item.spot,
+        columns=columns,
         forward=forward,
         time_to_expiry=time_to_expiry,
         timestamp_ns=timestamp_ns,
-        columns=columns,
-        calls=calls,
-        puts=puts,
-        analytics=_analytics(columns, calls, puts, forward),
+        calls=_SideInput(columns.calls, columns.strikes, forward, time_to_expiry, True),
+        puts=_SideInput(columns.puts, columns.strikes, forward, time_to_expiry, False),
     )
 
 
@@ -114,34 +172,46 @@ def _forward(columns: ChainColumns, spot: float, time_to_expiry: float, rate: fl
     call_mid, put_mid = columns.calls.mid, columns.puts.mid
     both = np.isfinite(call_mid) & np.isfinite(put_mid)
     if time_to_expiry > 0 and both.any():
-        forward = float(
-            implied_forward(
-                columns.strikes[both], call_mid[both], put_mid[both], time_to_expiry, rate
-            )
-        )
+        strikes = columns.strikes[both]
+        forward = implied_forward(strikes, call_mid[both], put_mid[both], time_to_expiry, rate)
         if math.isfinite(forward) and forward > 0:
-            return forward
+            return float(forward)
     return spot * math.exp(rate * max(time_to_expiry, 0.0))
 
 
-def _enrich_side(
-    side: SideColumns,
-    strikes: NDArray[np.float64],
-    forward: float,
-    time_to_expiry: float,
-    rate: float,
-    is_call: bool,
-) -> SideEnrichment:
-    mid = side.mid
-    iv, reason = implied_vol_with_reason(mid, forward, strikes, time_to_expiry, rate, rate, is_call)
-    status = np.where(side.present, reason.astype(np.int8) + _IV_STATUS_OFFSET, IV_STATUS_NO_QUOTE)
-    values = greeks(forward, strikes, time_to_expiry, rate, rate, iv, is_call)
-    return SideEnrichment(
-        mid=mid,
-        iv=iv,
-        iv_status=status.astype(np.int8),
-        greeks={name: np.asarray(values[name], dtype=np.float64) for name in GREEK_NAMES},
+def _enrich_sides(sides: Sequence[_SideInput], rate: float) -> list[SideEnrichment]:
+    """One solver call over the concatenation of every side, split back per side."""
+    sizes = [side.strikes.size for side in sides]
+    mids = [side.columns.mid for side in sides]
+    price = np.concatenate(mids) if sides else np.empty(0)
+    strikes = np.concatenate([side.strikes for side in sides]) if sides else np.empty(0)
+    forward = np.repeat([side.forward for side in sides], sizes)
+    time_to_expiry = np.repeat([side.time_to_expiry for side in sides], sizes)
+    is_call = np.repeat([side.is_call for side in sides], sizes)
+    iv, reason = implied_vol_with_reason(
+        price, forward, strikes, time_to_expiry, rate, rate, is_call
     )
+    values = greeks(forward, strikes, time_to_expiry, rate, rate, iv, is_call)
+    bounds = np.cumsum([0, *sizes])
+    results = []
+    for index, side in enumerate(sides):
+        part = slice(int(bounds[index]), int(bounds[index + 1]))
+        status = np.where(
+            side.columns.present,
+            reason[part].astype(np.int8) + _IV_STATUS_OFFSET,
+            IV_STATUS_NO_QUOTE,
+        )
+        results.append(
+            SideEnrichment(
+                mid=mids[index],
+                iv=iv[part],
+                iv_status=status.astype(np.int8),
+                greeks={
+                    name: np.asarray(values[name][part], dtype=np.float64) for name in GREEK_NAMES
+                },
+            )
+        )
+    return results
 
 
 def _analytics(

@@ -1,0 +1,193 @@
+"""The whole pipeline on this machine with embedded servers, each service its own process.
+
+1. Sustained throughput: a backlog of synthetic ticks is published, then the enricher drains
+   it (stored in MongoDB, published enriched) while MarketData fans updates out to a gRPC
+   subscriber; quotes per second from the first read to an empty backlog.
+2. Latency at a fixed rate: the feed publishes at 5,000 quotes/s; a gRPC subscriber measures
+   tick-to-client latency (feed timestamp of the newest quote in each update to its arrival).
+3. Enricher memory: resident set sampled every second during (2), and its peak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import numpy as np
+import redis
+from deltastream import bus
+from deltastream.embedded import EmbeddedUrls, embedded_servers, free_port
+from deltastream.feed.market import SyntheticMarket, default_market_config
+from deltastream.feed.publisher import TickPublisher
+from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
+
+from bench.report import Report
+
+UNDERLYINGS = ("NIFTY", "BANKNIFTY", "FINNIFTY")
+
+
+class Platform:
+    def __init__(self, urls: EmbeddedUrls, log_dir: Path) -> None:
+        self.urls = urls
+        self._log_dir = log_dir
+        self._processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, module: str, **settings: str) -> subprocess.Popen[bytes]:
+        environment = {
+            **os.environ,
+            "DELTASTREAM_REDIS_URL": self.urls.redis_url,
+            "DELTASTREAM_MONGO_URI": self.urls.mongo_uri,
+            "DELTASTREAM_MONGO_DB": "bench",
+            "DELTASTREAM_METRICS_PORT": "0",
+            **{f"DELTASTREAM_{k.upper()}": v for k, v in settings.items()},
+        }
+        log = (self._log_dir / f"{module}-{len(self._processes)}.log").open("wb")
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", module], env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+        self._processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self._processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self._processes:
+            process.wait(timeout=30)
+        self._processes.clear()
+
+
+class Subscriber(threading.Thread):
+    """Counts updates and records tick-to-client latency until stopped."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(daemon=True)
+        self._target = target
+        self.latencies_ms: list[float] = []
+        self.updates = 0
+        self._call: grpc.Future | None = None
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        with grpc.insecure_channel(self._target) as channel:
+            grpc.channel_ready_future(channel).result(timeout=30)
+            stub = market_data_pb2_grpc.MarketDataStub(channel)
+            self._call = stub.Subscribe(
+                market_data_pb2.SubscribeRequest(underlyings=list(UNDERLYINGS))
+            )
+            self.ready.set()
+            try:
+                for update in self._call:
+                    self.updates += 1
+                    if update.stream_id:  # live, not the initial state
+                        latency = (time.time_ns() - update.chain.timestamp_ns) / 1e6
+                        self.latencies_ms.append(latency)
+            except grpc.RpcError:
+                return
+
+    def stop(self) -> None:
+        if self._call is not None:
+            self._call.cancel()
+        self.join(timeout=10)
+
+
+def _backlog(redis_client: redis.Redis, count: int) -> None:
+    market = SyntheticMarket(default_market_config(11), dt.datetime.now(dt.UTC))
+    publisher = TickPublisher(redis_client, max_length=count * 2)
+    for _ in range(0, count, 5000):
+        publisher.publish(market.ticks(5000, time.time_ns()))
+
+
+def _group_state(redis_client: redis.Redis) -> tuple[int, int, int]:
+    """(entries read, lag, pending) of the enricher group over all tick streams."""
+    read = lag = pending = 0
+    for underlying in UNDERLYINGS:
+        for group in redis_client.xinfo_groups(bus.ticks_stream(underlying)):
+            if group["name"] == bus.ENRICHER_GROUP.encode():
+                read += int(group.get("entries-read") or 0)
+                lag += int(group.get("lag") or 0)
+                pending += int(group["pending"])
+    return read, lag, pending
+
+
+def _rss_kib(pid: int, field: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def throughput(platform: Platform, redis_client: redis.Redis, report: Report, count: int) -> None:
+    _backlog(redis_client, count)
+    target = f"127.0.0.1:{free_port()}"
+    platform.start("deltastream.marketdata", grpc_port=target.rsplit(":", 1)[1])
+    subscriber = Subscriber(target)
+    subscriber.start()
+    subscriber.ready.wait(30)
+    platform.start("deltastream.enricher", consumer_name="bench", batch_size="2000")
+    while _group_state(redis_client)[0] == 0:
+        time.sleep(0.01)
+    started = time.perf_counter()
+    while True:
+        _, lag, pending = _group_state(redis_client)
+        if lag == 0 and pending == 0:
+            break
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - started
+    subscriber.stop()
+    platform.stop()
+    report.add("pipeline: sustained throughput", count / elapsed, "quotes/s")
+    report.add(
+        "pipeline: updates delivered to a subscriber", subscriber.updates / elapsed, "updates/s"
+    )
+
+
+def latency(platform: Platform, report: Report, rate: int, seconds: float) -> None:
+    target = f"127.0.0.1:{free_port()}"
+    platform.start("deltastream.marketdata", grpc_port=target.rsplit(":", 1)[1])
+    enricher = platform.start("deltastream.enricher", consumer_name="bench-latency")
+    subscriber = Subscriber(target)
+    subscriber.start()
+    subscriber.ready.wait(30)
+    platform.start("deltastream.feed", quotes_per_second=str(rate), seed="5")
+    time.sleep(min(5.0, seconds / 4))  # warm-up: imports, first chains, caches
+    subscriber.latencies_ms.clear()
+    rss = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rss.append(_rss_kib(enricher.pid))
+        time.sleep(1.0)
+    peak = _rss_kib(enricher.pid, "VmHWM")
+    subscriber.stop()
+    platform.stop()
+    latencies = np.array(subscriber.latencies_ms)
+    report.add(f"latency at {rate:,} quotes/s: p50", float(np.percentile(latencies, 50)), "ms")
+    report.add(f"latency at {rate:,} quotes/s: p99", float(np.percentile(latencies, 99)), "ms")
+    report.add("enricher memory: first sample", rss[0] / 1024, "MiB")
+    report.add(f"enricher memory: after {seconds:.0f} s", rss[-1] / 1024, "MiB")
+    report.add("enricher memory: peak", peak / 1024, "MiB")
+
+
+def run(report: Report, *, quick: bool = False) -> None:
+    with tempfile.TemporaryDirectory(prefix="deltastream-bench-") as tmp:
+        with embedded_servers(Path(tmp) / "servers") as urls:
+            redis_client = bus.connect(urls.redis_url)
+            platform = Platform(urls, Path(tmp))
+            try:
+                throughput(platform, redis_client, report, 60_000 if quick else 200_000)
+                for underlying in UNDERLYINGS:
+                    redis_client.delete(
+                        bus.ticks_stream(underlying), bus.enriched_stream(underlying)
+                    )
+                latency(platform, report, 5_000, 20.0 if quick else 120.0)
+            finally:
+                platform.stop()
+                redis_client.close()
