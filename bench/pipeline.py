@@ -177,17 +177,17 @@ def latency(platform: Platform, report: Report, rate: int, seconds: float) -> No
 
 
 def run(report: Report, *, quick: bool = False) -> None:
-    with tempfile.TemporaryDirectory(prefix="deltastream-bench-") as tmp:
-        with embedded_servers(Path(tmp) / "servers") as urls:
-            redis_client = bus.connect(urls.redis_url)
-            platform = Platform(urls, Path(tmp))
-            try:
-                throughput(platform, redis_client, report, 60_000 if quick else 200_000)
-                for underlying in UNDERLYINGS:
-                    redis_client.delete(
-                        bus.ticks_stream(underlying), bus.enriched_stream(underlying)
-                    )
-                latency(platform, report, 5_000, 20.0 if quick else 120.0)
-            finally:
-                platform.stop()
-                redis_client.close()
+    with (
+        tempfile.TemporaryDirectory(prefix="deltastream-bench-") as tmp,
+        embedded_servers(Path(tmp) / "servers") as urls,
+    ):
+        redis_client = bus.connect(urls.redis_url)
+        platform = Platform(urls, Path(tmp))
+        try:
+            throughput(platform, redis_client, report, 60_000 if quick else 200_000)
+            for underlying in UNDERLYINGS:
+                redis_client.delete(bus.ticks_stream(underlying), bus.enriched_stream(underlying))
+            latency(platform, report, 5_000, 20.0 if quick else 120.0)
+        finally:
+            platform.stop()
+            redis_client.close()
