@@ -1,0 +1,167 @@
+"""The subcommands: call MarketData, render, print; and the one place where failures become
+an ``error: ...`` line on stderr and an exit code (never a traceback).
+
+Exit codes: 0 success (and Ctrl-C while watching), 1 any other failure (including an
+unreachable server), 2 a request the server rejects as INVALID_ARGUMENT or NOT_FOUND (argparse
+also exits 2 on a bad command line), 130 Ctrl-C elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from deltastream.cli import render
+from deltastream.cli.client import Connection, MarketDataClient, ServerUnreachableError, connect
+from deltastream.errors import DeltaStreamError, InvalidArgumentError, NotFoundError
+from deltastream.v1 import market_pb2
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_REJECTED = 2
+EXIT_INTERRUPTED = 130
+_REJECTED_STATUSES = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND})
+
+Command = Callable[[MarketDataClient], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where results go (``out``) and where errors and notes go (``err``)."""
+
+    out: TextIO
+    err: TextIO
+    as_json: bool = False
+    zone: dt.tzinfo = dt.UTC
+
+
+def run(connection: Connection, output: Output, command: Command) -> int:
+    """Connect, run ``command`` and turn every expected failure into an exit code."""
+    try:
+        with connect(connection) as client:
+            command(client)
+    except grpc.RpcError as exc:
+        code = exc.code()
+        _error(output, code.name, exc.details())
+        return EXIT_REJECTED if code in _REJECTED_STATUSES else EXIT_FAILURE
+    except ServerUnreachableError as exc:
+        _error(output, "UNAVAILABLE", str(exc))
+        return EXIT_FAILURE
+    except (InvalidArgumentError, NotFoundError) as exc:
+        _error(output, _status_name(exc), str(exc))
+        return EXIT_REJECTED
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def chain(output: Output, underlying: str, expiry: str, view: render.ChainView) -> Command:
+    def command(client: MarketDataClient) -> None:
+        snapshot = client.chain(underlying, expiry)
+        _print(output, _json(snapshot) if output.as_json else render.chain_text(snapshot, view))
+
+    return command
+
+
+def expiries(output: Output, underlying: str) -> Command:
+    def command(client: MarketDataClient) -> None:
+        found = client.expiries(underlying)
+        if output.as_json:
+            _print(output, json.dumps(found))
+        elif found:
+            _print(output, render.expiries_text(found))
+        else:
+            print(f"no expiries with a chain for {underlying}", file=output.err)
+
+    return command
+
+
+def watch(
+    output: Output, underlyings: list[str], expiries: list[str], count: int | None
+) -> Command:
+    """Print updates until ``count`` of them, the end of the stream, or Ctrl-C (exit 0)."""
+
+    def command(client: MarketDataClient) -> None:
+        with client.subscribe(underlyings, expiries) as updates:
+            try:
+                for seen, update in enumerate(updates, start=1):
+                    received_ns = time.time_ns()
+                    _print(
+                        output,
+                        _json(update, compact=True)
+                        if output.as_json
+                        else render.update_line(update, received_ns, output.zone),
+                    )
+                    if count is not None and seen >= count:
+                        return
+            except KeyboardInterrupt:
+                return
+        print("the server ended the stream", file=output.err)
+
+    return command
+
+
+def history(
+    output: Output, underlying: str, expiry: str, since: dt.timedelta, now_ns: int
+) -> Command:
+    """Analytics of the stored snapshots from ``now_ns - since`` on, page by page."""
+
+    def command(client: MarketDataClient) -> None:
+        chosen = expiry or _nearest_expiry(client, underlying)
+        start_ns = max(now_ns - int(since.total_seconds() * 1e9), 0)
+        printed = 0
+        if not output.as_json:
+            _print(output, f"{underlying} {chosen}\n{render.history_header()}")
+        for page in client.history(underlying, chosen, start_ns):
+            for snapshot in page:
+                _print(
+                    output,
+                    _history_json(snapshot)
+                    if output.as_json
+                    else render.history_line(snapshot, output.zone),
+                )
+            printed += len(page)
+        if not printed:
+            print(f"no snapshots of {underlying} {chosen} in the last {since}", file=output.err)
+
+    return command
+
+
+def _nearest_expiry(client: MarketDataClient, underlying: str) -> str:
+    found = client.expiries(underlying)
+    if not found:
+        raise NotFoundError(f"chains of {underlying}")
+    return found[0]
+
+
+def _json(message: Message, *, compact: bool = False) -> str:
+    document = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+    return json.dumps(document, indent=None if compact else 2)
+
+
+def _history_json(snapshot: market_pb2.ChainSnapshot) -> str:
+    """One line per snapshot: its header fields and analytics, without the rows."""
+    header = market_pb2.ChainSnapshot()
+    header.CopyFrom(snapshot)
+    del header.rows[:]
+    return _json(header, compact=True)
+
+
+def _print(output: Output, text: str) -> None:
+    print(text, file=output.out, flush=True)
+
+
+def _error(output: Output, status: str, details: str | None) -> None:
+    print(f"error: {status}: {details or 'no details'}", file=output.err)
+
+
+def _status_name(error: DeltaStreamError) -> str:
+    return "NOT_FOUND" if isinstance(error, NotFoundError) else "INVALID_ARGUMENT"
