@@ -93,10 +93,15 @@ def test_a_feed_quote_reaches_a_grpc_subscriber_enriched_and_is_stored(
             stub.GetChain(market_data_pb2.GetChainRequest(underlying="NOSUCH"), timeout=10)
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
-    stored = mongo_client[mongo_db_name][store.LATEST].find_one({"_id": f"NIFTY:{chain.expiry}"})
-    assert stored is not None
-    assert stored["version"] >= chain.version
-    assert mongo_client[mongo_db_name][store.SNAPSHOTS].count_documents({}) > 0
+    db = mongo_client[mongo_db_name]
+
+    def stored_version() -> int:
+        document = db[store.LATEST].find_one({"_id": f"NIFTY:{chain.expiry}"}, {"version": 1})
+        return 0 if document is None else int(document["version"])
+
+    # Subscribers hear of an update before it is stored: wait for the store to catch up.
+    wait_for(lambda: stored_version() >= chain.version, 30, "the chain was never stored")
+    wait_for(lambda: db[store.SNAPSHOTS].count_documents({}) > 0, 30, "no history snapshot")
 
 
 def test_an_enricher_killed_mid_stream_loses_no_quote_and_counts_none_twice(
