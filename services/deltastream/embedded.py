@@ -9,10 +9,13 @@ imported lazily so that the production image never needs them.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -111,3 +114,21 @@ def embedded_servers(data_dir: Path, *, durable: bool = False) -> Iterator[Embed
     ):
         log.info("embedded servers up", extra={"redis_url": redis_url, "mongo_uri": mongo_uri})
         yield EmbeddedUrls(redis_url=redis_url, mongo_uri=mongo_uri)
+
+
+def serve(data_dir: Path, *, durable: bool) -> None:
+    """Run both servers until SIGTERM or SIGINT; print their URLs as one JSON line first.
+
+    The launcher runs this in a session of its own so that a Ctrl-C in the terminal reaches
+    the services first and the servers only when the launcher stops them, last.
+    """
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with embedded_servers(data_dir, durable=durable) as urls:
+        print(json.dumps({"redis_url": urls.redis_url, "mongo_uri": urls.mongo_uri}), flush=True)
+        stop.wait()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), durable="--durable" in sys.argv[2:])

@@ -9,6 +9,8 @@ batch — and the servers last.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -18,11 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from deltastream.embedded import EmbeddedUrls, embedded_servers, free_port
+from deltastream.embedded import EmbeddedServerError, EmbeddedUrls, free_port
 from deltastream.logs import configure_logging
 
 _STOP_TIMEOUT_SECONDS = 15.0
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +64,19 @@ def connection_urls(data_dir: Path) -> Iterator[EmbeddedUrls]:
     if redis_url and mongo_uri:
         yield EmbeddedUrls(redis_url=redis_url, mongo_uri=mongo_uri)
         return
-    with embedded_servers(data_dir, durable=True) as urls:
+    command = [sys.executable, "-m", "deltastream.embedded", str(data_dir), "--durable"]
+    servers = _spawn(command, stdout=subprocess.PIPE)
+    try:
+        assert servers.stdout is not None  # noqa: S101 - requested above
+        line = servers.stdout.readline()
+        if not line:
+            raise EmbeddedServerError("the embedded servers did not start; see the log above")
+        urls = json.loads(line)
         yield EmbeddedUrls(
-            redis_url=redis_url or urls.redis_url, mongo_uri=mongo_uri or urls.mongo_uri
+            redis_url=redis_url or urls["redis_url"], mongo_uri=mongo_uri or urls["mongo_uri"]
         )
+    finally:
+        stop_all([servers])
 
 
 def start(service: ServiceProcess, urls: EmbeddedUrls) -> subprocess.Popen[bytes]:
@@ -73,7 +86,23 @@ def start(service: ServiceProcess, urls: EmbeddedUrls) -> subprocess.Popen[bytes
         "DELTASTREAM_MONGO_URI": urls.mongo_uri,
         **service.environment,
     }
-    return subprocess.Popen([sys.executable, "-m", service.module], env=environment)  # noqa: S603
+    return _spawn([sys.executable, "-m", service.module], env=environment)
+
+
+def _spawn(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """A child in a session of its own (a terminal's Ctrl-C reaches only the launcher, which
+    stops the children in order) that gets SIGTERM if the launcher dies."""
+    return subprocess.Popen(  # noqa: S603
+        command,
+        start_new_session=True,
+        preexec_fn=_terminate_with_parent,  # noqa: PLW1509 - the launcher runs no other thread
+        **options,
+    )
+
+
+def _terminate_with_parent() -> None:
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
