@@ -19,7 +19,7 @@ def underlying(value: object, field: str = "underlying") -> str:
     if not isinstance(value, str) or not value:
         raise InvalidArgumentError(field, "an underlying symbol is required, e.g. NIFTY")
     symbol = value.strip().upper()
-    if not _SYMBOL.fullmatch(symbol):
+    if not value.isascii() or not _SYMBOL.fullmatch(symbol):  # "nıfty".upper() == "NIFTY"
         raise InvalidArgumentError(field, f"not an underlying symbol: {value[:40]!r}")
     return symbol
 
