@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PROTOS := $(wildcard proto/deltastream/v1/*.proto)
 GEN_DIR := services
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help install run test unit integration proto check-proto lint fmt typecheck bench images dev clean
 
@@ -54,8 +55,9 @@ unit: $(STAMP) ## Unit tests only
 test: check-proto lint typecheck ## Install, check, and run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: proto ## Benchmarks: figures and ratios against the reference run
-	$(BIN)/python -m bench
+bench: proto ## Benchmarks: figures and ratios against the reference run (~15 min)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 images: ## Build the container image (needs a Docker engine)
 	docker build -t deltastream:dev .

@@ -187,7 +187,7 @@ def run(report: Report, *, quick: bool = False) -> None:
             throughput(platform, redis_client, report, 60_000 if quick else 200_000)
             for underlying in UNDERLYINGS:
                 redis_client.delete(bus.ticks_stream(underlying), bus.enriched_stream(underlying))
-            latency(platform, report, 5_000, 20.0 if quick else 120.0)
+            latency(platform, report, 5_000, 30.0 if quick else 600.0)
         finally:
             platform.stop()
             redis_client.close()
