@@ -43,3 +43,40 @@ class ConcurrentUpdateError(DeltaStreamError):
         super().__init__(f"chain {chain} changed since version {expected_version}")
         self.chain = chain
         self.expected_version = expected_version
+
+
+class AlreadyExistsError(DeltaStreamError):
+    """The thing to create exists already (a user name, for instance)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"already exists: {what}")
+        self.what = what
+
+
+class UnauthenticatedError(DeltaStreamError):
+    """No credential, or one that is malformed, forged, expired, revoked or for another
+    audience; ``reason`` says which, and never repeats the credential."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"unauthenticated: {reason}")
+        self.reason = reason
+
+
+class PermissionDeniedError(DeltaStreamError):
+    """A known caller without the role an operation needs."""
+
+    def __init__(self, subject: str, required_role: str) -> None:
+        super().__init__(f"permission denied: {subject} lacks the {required_role} role")
+        self.subject = subject
+        self.required_role = required_role
+
+
+class RateLimitedError(DeltaStreamError):
+    """A caller used up its request budget; it may try again after ``retry_after_seconds``."""
+
+    def __init__(self, subject: str, retry_after_seconds: float) -> None:
+        super().__init__(
+            f"rate limit reached for {subject}; retry after {retry_after_seconds:.3f} s"
+        )
+        self.subject = subject
+        self.retry_after_seconds = retry_after_seconds
