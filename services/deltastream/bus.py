@@ -8,6 +8,7 @@ an entry is acknowledged only after its result is stored); enriched chain update
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,13 +93,32 @@ class ConsumerGroupReader:
     def consumer(self) -> str:
         return self._consumer
 
+    @property
+    def client(self) -> redis.Redis:
+        return self._client
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        return tuple(self._streams)
+
+    def add_streams(self, streams: Iterable[str]) -> list[str]:
+        """Start consuming more streams (from their first entry); returns the new ones."""
+        new = [stream for stream in streams if stream not in self._replaying_pending]
+        self._streams.extend(new)
+        self._replaying_pending.update(dict.fromkeys(new, True))
+        self._ensure_group(new)
+        return new
+
     def replay_pending(self) -> None:
         """Read this consumer's unacknowledged entries again before new ones (after a failure)."""
         self._replaying_pending = dict.fromkeys(self._streams, True)
 
     def ensure_group(self) -> None:
         """Create the group on every stream (and the stream itself) if it does not exist."""
-        for stream in self._streams:
+        self._ensure_group(self._streams)
+
+    def _ensure_group(self, streams: Iterable[str]) -> None:
+        for stream in streams:
             try:
                 self._client.xgroup_create(stream, self._group, id="0", mkstream=True)
             except redis.exceptions.ResponseError as exc:
@@ -107,6 +127,9 @@ class ConsumerGroupReader:
 
     def read(self, count: int, block_ms: int) -> list[StreamEntry]:
         """Up to ``count`` entries per stream: own pending ones first, then new ones."""
+        if not self._streams:
+            time.sleep(block_ms / 1000)
+            return []
         pending = [s for s in self._streams if self._replaying_pending[s]]
         if pending:
             entries = self._read_group({s: "0" for s in pending}, count, block_ms=None)
@@ -176,6 +199,12 @@ class ConsumerGroupReader:
             for entry_id, fields in messages
             if fields is not None
         ]
+
+
+def discover_streams(client: redis.Redis, prefix: str) -> list[str]:
+    """The streams whose names start with ``prefix``, e.g. every ``md.ticks.*``."""
+    names = client.scan_iter(match=f"{prefix}*", count=1000, _type="stream")
+    return sorted(_text(name) for name in names)
 
 
 def dead_letter_fields(letter: DeadLetter, consumer: str) -> dict[str, bytes]:

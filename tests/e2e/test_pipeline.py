@@ -66,11 +66,20 @@ def test_a_feed_quote_reaches_a_grpc_subscriber_enriched_and_is_stored(
         assert chain.analytics.total_call_open_interest > 0
         assert not math.isnan(chain.analytics.max_pain)
 
-        latest = stub.GetChain(
-            market_data_pb2.GetChainRequest(underlying="NIFTY", expiry=chain.expiry), timeout=10
-        ).chain
-        assert latest.expiry == chain.expiry
-        assert latest.version >= chain.version
+        def stored_version() -> int:
+            try:
+                reply = stub.GetChain(
+                    market_data_pb2.GetChainRequest(underlying="NIFTY", expiry=chain.expiry),
+                    timeout=10,
+                )
+            except grpc.RpcError as exc:
+                assert exc.code() == grpc.StatusCode.NOT_FOUND  # published, not yet stored
+                return 0
+            assert reply.chain.expiry == chain.expiry
+            return reply.chain.version
+
+        # Subscribers hear of an update just before it is stored.
+        wait_for(lambda: stored_version() >= chain.version, 30, "GetChain never caught up")
         expiries = stub.ListExpiries(
             market_data_pb2.ListExpiriesRequest(underlying="NIFTY"), timeout=10
         ).expiries
@@ -94,13 +103,9 @@ def test_a_feed_quote_reaches_a_grpc_subscriber_enriched_and_is_stored(
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
     db = mongo_client[mongo_db_name]
-
-    def stored_version() -> int:
-        document = db[store.LATEST].find_one({"_id": f"NIFTY:{chain.expiry}"}, {"version": 1})
-        return 0 if document is None else int(document["version"])
-
-    # Subscribers hear of an update before it is stored: wait for the store to catch up.
-    wait_for(lambda: stored_version() >= chain.version, 30, "the chain was never stored")
+    document = db[store.LATEST].find_one({"_id": f"NIFTY:{chain.expiry}"}, {"version": 1})
+    assert document is not None
+    assert document["version"] >= chain.version
     wait_for(lambda: db[store.SNAPSHOTS].count_documents({}) > 0, 30, "no history snapshot")
 
 

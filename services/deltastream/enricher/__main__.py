@@ -53,6 +53,9 @@ def main() -> None:
         block_ms=settings.block_ms,
         claim_idle_ms=settings.claim_idle_ms,
         claim_interval_seconds=settings.claim_interval_seconds,
+        discover_interval_seconds=(
+            None if settings.underlyings else settings.discover_interval_seconds
+        ),
     )
     log.info("enricher started", extra={"consumer": settings.consumer_name})
     loop.run(stop)

@@ -40,7 +40,10 @@ class EnricherLoop:
         block_ms: int,
         claim_idle_ms: int,
         claim_interval_seconds: float,
+        discover_interval_seconds: float | None = None,
     ) -> None:
+        """``discover_interval_seconds``: also consume every ``md.ticks.*`` stream that
+        appears, looking this often (None: only the reader's streams)."""
         self._reader = reader
         self._enricher = enricher
         self._batch_size = batch_size
@@ -48,6 +51,8 @@ class EnricherLoop:
         self._claim_idle_ms = claim_idle_ms
         self._claim_interval = claim_interval_seconds
         self._next_claim = 0.0
+        self._discover_interval = discover_interval_seconds
+        self._next_discovery = 0.0
         self._next_lag_export = 0.0
 
     def run(self, stop: threading.Event) -> None:
@@ -65,6 +70,7 @@ class EnricherLoop:
     def step(self) -> int:
         """One read-process-acknowledge cycle; returns the number of entries handled."""
         self._export_lag()
+        self._discover_due()
         entries = self._claim_due() or self._reader.read(self._batch_size, self._block_ms)
         if not entries:
             return 0
@@ -79,6 +85,16 @@ class EnricherLoop:
             self._reader.ack(entries)
         self._observe(entries, outcome.quote_timestamps_ns, time.perf_counter() - started)
         return len(entries)
+
+    def _discover_due(self) -> None:
+        now = time.monotonic()
+        if self._discover_interval is None or now < self._next_discovery:
+            return
+        self._next_discovery = now + self._discover_interval
+        client = self._reader.client
+        new = self._reader.add_streams(bus.discover_streams(client, bus.TICKS_STREAM_PREFIX))
+        if new:
+            log.info("consuming new streams", extra={"streams": new})
 
     def _claim_due(self) -> list[bus.StreamEntry]:
         now = time.monotonic()

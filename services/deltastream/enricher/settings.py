@@ -16,8 +16,12 @@ def _default_consumer() -> str:
 
 class EnricherSettings(ServiceSettings):
     underlyings: list[str] = Field(
-        default=["NIFTY", "BANKNIFTY", "FINNIFTY"],
-        description="Underlyings whose tick streams this enricher consumes.",
+        default=[],
+        description="Underlyings whose tick streams this enricher consumes; empty: every "
+        "md.ticks.* stream, discovered as it appears.",
+    )
+    discover_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often new tick streams are looked for."
     )
     consumer_name: str = Field(
         default_factory=_default_consumer,

@@ -25,6 +25,7 @@ from deltastream.v1 import market_data_pb2 as pb
 log = logging.getLogger(__name__)
 
 _RETRY_SECONDS = 1.0
+_IDLE_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,8 @@ class Fanout:
     @contextlib.asynccontextmanager
     async def subscribe(self, interest: Interest) -> AsyncIterator[ConflatingBuffer]:
         buffer = ConflatingBuffer(interest)
+        for underlying in interest.underlyings:
+            self._positions.setdefault(bus.enriched_stream(underlying), "$")
         self._buffers.add(buffer)
         try:
             yield buffer
@@ -103,6 +106,9 @@ class Fanout:
                 await asyncio.sleep(_RETRY_SECONDS)
 
     async def _read_once(self) -> None:
+        if not self._positions:
+            await asyncio.sleep(_IDLE_SECONDS)
+            return
         reply: Any = await self._client.xread(
             self._positions,  # type: ignore[arg-type]
             count=500,

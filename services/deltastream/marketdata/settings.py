@@ -11,7 +11,8 @@ class MarketDataSettings(ServiceSettings):
     grpc_host: str = Field(default="0.0.0.0", description="Interface the gRPC server binds.")  # noqa: S104
     grpc_port: int = Field(default=50051, ge=0, le=65535, description="0 picks a free port.")
     underlyings: list[str] = Field(
-        default=["NIFTY", "BANKNIFTY", "FINNIFTY"],
-        description="Underlyings whose enriched streams are served to subscribers.",
+        default=[],
+        description="Underlyings whose enriched streams are read from the start; any other is "
+        "read from its first subscriber on.",
     )
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
