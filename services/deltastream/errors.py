@@ -80,3 +80,12 @@ class RateLimitedError(DeltaStreamError):
         )
         self.subject = subject
         self.retry_after_seconds = retry_after_seconds
+
+
+class UnavailableError(DeltaStreamError):
+    """Something a request depends on cannot be reached right now; ``what`` names it. A retry
+    later may succeed."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"unavailable: {what}")
+        self.what = what

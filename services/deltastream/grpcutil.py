@@ -18,6 +18,7 @@ from deltastream.errors import (
     PermissionDeniedError,
     RateLimitedError,
     UnauthenticatedError,
+    UnavailableError,
 )
 
 _STATUS_OF: tuple[tuple[type[DeltaStreamError], grpc.StatusCode], ...] = (
@@ -27,6 +28,7 @@ _STATUS_OF: tuple[tuple[type[DeltaStreamError], grpc.StatusCode], ...] = (
     (UnauthenticatedError, grpc.StatusCode.UNAUTHENTICATED),
     (PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
     (RateLimitedError, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (UnavailableError, grpc.StatusCode.UNAVAILABLE),
 )
 
 
