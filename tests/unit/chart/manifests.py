@@ -193,6 +193,9 @@ CUSTOM_KINDS: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
     ("deltastream.io/v1alpha1", "MarketHoursScaler"): functools.partial(
         crd_schema, "deltastream.io/v1alpha1", "MarketHoursScaler"
     ),
+    ("kopf.dev/v1", "ClusterKopfPeering"): functools.partial(
+        crd_schema, "kopf.dev/v1", "ClusterKopfPeering"
+    ),
 }
 
 

@@ -31,11 +31,29 @@ def test_the_chart_crd_is_a_copy_of_the_source_in_k8s() -> None:
     assert copy.read_bytes() == source.read_bytes(), f"copy {source} to {copy}"
 
 
-def test_helm_installs_the_crd(chart: helm.Chart) -> None:
+def test_helm_installs_the_crds(chart: helm.Chart) -> None:
     crds = [document for crd in chart.crds for document in load_yaml_documents(crd["data"])]
-    assert [crd["metadata"]["name"] for crd in crds] == ["markethoursscalers.deltastream.io"]
-    for version in KUBERNETES_VERSIONS:
-        assert problems(crds[0], version) == ()
+    assert sorted(crd["metadata"]["name"] for crd in crds) == [
+        "clusterkopfpeerings.kopf.dev",
+        "kopfpeerings.kopf.dev",
+        "markethoursscalers.deltastream.io",
+    ]
+    for crd in crds:
+        for version in KUBERNETES_VERSIONS:
+            assert problems(crd, version) == (), crd["metadata"]["name"]
+
+
+def test_the_operator_replicas_share_the_peering_the_chart_creates(
+    renders: Callable[[str], list[Manifest]],
+) -> None:
+    objects = renders("defaults")
+    container = named(objects, "Deployment", OPERATOR)["spec"]["template"]["spec"]["containers"][0]
+    env = {var["name"]: var.get("value") for var in container["env"]}
+    assert named(objects, "ClusterKopfPeering", env["DELTASTREAM_OPERATOR_PEERING"])
+    assert env["POD_ID"] == "$(POD_NAME)"
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    health = next(port for port in container["ports"] if port["name"] == "health")
+    assert env["DELTASTREAM_OPERATOR_HEALTH_PORT"] == str(health["containerPort"])
 
 
 def test_the_scaler_moves_the_enricher_hpa_in_nse_sessions(

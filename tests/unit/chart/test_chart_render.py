@@ -21,7 +21,7 @@ from .manifests import (
 )
 
 SERVICES = ("feed", "enricher", "marketdata", "gateway", "auth", "alerts")
-CLUSTER_SCOPED = {"ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
+CLUSTER_SCOPED = {"ClusterRole", "ClusterRoleBinding", "ClusterKopfPeering"}
 
 
 @pytest.mark.parametrize("kubernetes_version", KUBERNETES_VERSIONS)
