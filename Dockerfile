@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1.7
 # One image for every DeltaStream service; the container command selects the service:
 #   python -m deltastream.feed | deltastream.enricher | deltastream.marketdata
-#   python -m deltastream.gateway | deltastream.auth | deltastream.alerts
-#   python -m deltastream_operator
+#   python -m deltastream.analytics | deltastream.gateway | deltastream.auth
+#   python -m deltastream.alerts | deltastream_operator
 # Only the runtime dependencies of pyproject.toml are installed, never the `dev` extra
 # (its embedded servers, SecantusDB among them, are for development and tests only).
 
@@ -53,8 +53,8 @@ ENV PATH=/opt/deltastream/bin:$PATH \
 WORKDIR /tmp
 USER 10001:10001
 
-# gateway HTTP, metrics, MarketData/Analytics, Auth, Alerts gRPC, operator liveness.
-EXPOSE 8000 9100 50051 50052 50053 8080
+# gateway HTTP, metrics, MarketData, Auth, Alerts and Analytics gRPC, operator liveness.
+EXPOSE 8000 9100 50051 50052 50053 50054 8080
 
 # Every service answers HTTP on one port: the metrics server (9100) or, for the gateway and
 # the operator, set DELTASTREAM_HEALTHCHECK_URL (http://127.0.0.1:8000/healthz,

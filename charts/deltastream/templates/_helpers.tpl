@@ -44,9 +44,10 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- end }}
 
 {{/*
-The services of the platform. For each: the Python module the container runs, its ports,
-how its health is probed, where its metrics are served, and which peers it calls (the
-NetworkPolicies are derived from `calls`). The operator is listed apart ("deltastream.operator").
+The services of the platform. For each: the Python module the container runs, its ports (the
+first one is its API), how its health is probed, where its metrics are served, and which peers
+it calls (the NetworkPolicies are derived from `calls`). The operator is listed apart
+("deltastream.operator").
 */}}
 {{- define "deltastream.services" -}}
 feed:
@@ -70,12 +71,19 @@ marketdata:
   metrics: {port: metrics, path: /metrics}
   calls: [redis, mongo]
   clients: true
+analytics:
+  module: deltastream.analytics
+  ports: [{name: grpc, port: 50054}, {name: metrics, port: 9100}]
+  probe: {kind: grpc, port: 50054}
+  metrics: {port: metrics, path: /metrics}
+  calls: [mongo]
+  clients: true
 gateway:
   module: deltastream.gateway
   ports: [{name: http, port: 8000}]
   probe: {kind: http, port: http, path: /healthz}
   metrics: {port: http, path: /metrics}
-  calls: [marketdata, auth, alerts]
+  calls: [marketdata, analytics, auth, alerts]
   clients: true
 auth:
   module: deltastream.auth
@@ -164,11 +172,12 @@ metrics: {port: metrics, path: /metrics}
 - name: DELTASTREAM_MONGO_DB
   value: {{ $root.Values.mongo.database | quote }}
 {{- end }}
+{{- $services := include "deltastream.services" $root | fromYaml }}
 {{- range $peer := .calls }}
-{{- if has $peer (list "marketdata" "auth" "alerts") }}
-{{- $port := index (dict "marketdata" "50051" "auth" "50052" "alerts" "50053") $peer }}
+{{- if hasKey $services $peer }}
+{{- $port := (first (index $services $peer).ports).port }}
 - name: {{ printf "DELTASTREAM_%s_ADDRESS" (upper $peer) }}
-  value: {{ printf "%s-%s:%s" (include "deltastream.fullname" $root) $peer $port | quote }}
+  value: {{ printf "%s-%s:%v" (include "deltastream.fullname" $root) $peer $port | quote }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import helm_python as helm
+import kubernetes_validate.utils
 import pytest
 
 from .manifests import CHART_DIR, Manifest, load_yaml_documents, render
@@ -85,6 +87,16 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "image": SKAFFOLD_IMAGE,
     },
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _read_kubernetes_schemas_once() -> Iterator[None]:
+    """kubernetes-validate reads its schema files (1.8 MB of definitions) on every call; they
+    never change, so each is read once for the session."""
+    with pytest.MonkeyPatch.context() as patch:
+        read = functools.cache(kubernetes_validate.utils.schema_contents)
+        patch.setattr(kubernetes_validate.utils, "schema_contents", read)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -19,13 +19,15 @@ EXTERNAL_MONGO = Endpoint(address="10.30.1.5")
 KUBE_API = Endpoint(address="10.0.0.1")
 INTERNET = Endpoint(address="1.1.1.1")
 REDIS, MONGO = 6379, 27017
-GRPC = {"marketdata": 50051, "auth": 50052, "alerts": 50053}
-METRICS = {"feed": 9100, "enricher": 9100, "marketdata": 9100, "auth": 9100, "alerts": 9100}
+GRPC = {"marketdata": 50051, "auth": 50052, "alerts": 50053, "analytics": 50054}
+METRICS = {"feed": 9100, "enricher": 9100, "marketdata": 9100, "analytics": 9100}
+METRICS |= {"auth": 9100, "alerts": 9100}
 METRICS |= {"gateway": 8000, "operator": 9100}
 CALLS_DATASTORES = {
     "feed": {REDIS},
     "enricher": {REDIS, MONGO},
     "marketdata": {REDIS, MONGO},
+    "analytics": {MONGO},
     "alerts": {REDIS, MONGO},
     "auth": {REDIS, MONGO},
     "gateway": set(),
@@ -89,7 +91,7 @@ def test_the_gateway_and_clients_reach_the_grpc_services(
     assert allows(policies, pod("gateway"), pod(service), port)
     assert allows(policies, CLIENT, pod(service), port)
     assert not allows(policies, STRANGER, pod(service), port)
-    for caller in ("feed", "enricher", "marketdata", "auth", "alerts"):
+    for caller in ("feed", "enricher", "marketdata", "analytics", "auth", "alerts"):
         assert not allows(policies, pod(caller), pod(service), port), caller
 
 
@@ -110,7 +112,7 @@ def test_monitoring_scrapes_every_metrics_port(
 
 def test_only_the_operator_reaches_the_kubernetes_api(policies: list[Manifest]) -> None:
     assert allows(policies, pod("operator"), KUBE_API, 443)
-    for component in ("feed", "enricher", "marketdata", "gateway", "auth", "alerts"):
+    for component in ("feed", "enricher", "marketdata", "analytics", "gateway", "auth", "alerts"):
         assert not allows(policies, pod(component), KUBE_API, 443), component
         assert not allows(policies, pod(component), INTERNET, 443), component
 

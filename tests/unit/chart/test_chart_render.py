@@ -20,7 +20,7 @@ from .manifests import (
     problems,
 )
 
-SERVICES = ("feed", "enricher", "marketdata", "gateway", "auth", "alerts")
+SERVICES = ("feed", "enricher", "marketdata", "analytics", "gateway", "auth", "alerts")
 CLUSTER_SCOPED = {"ClusterRole", "ClusterRoleBinding", "ClusterKopfPeering"}
 
 
@@ -81,7 +81,7 @@ def test_grpc_services_use_grpc_probes_and_the_gateway_healthz(objects: list[Man
     deployments = {
         manifest["metadata"]["name"]: manifest for manifest in of_kind(objects, "Deployment")
     }
-    expected = {"marketdata": 50051, "auth": 50052, "alerts": 50053}
+    expected = {"marketdata": 50051, "auth": 50052, "alerts": 50053, "analytics": 50054}
     for service, port in expected.items():
         if (name := component_name(service)) in deployments:
             container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
