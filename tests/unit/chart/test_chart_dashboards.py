@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import pytest
 
 from .manifests import CHART_DIR, REPOSITORY, Manifest, of_kind
 
 DASHBOARDS = sorted((CHART_DIR / "dashboards").glob("*.json"))
-METRIC = re.compile(r"\b(deltastream_[a-z0-9_]+)")
 DECLARED = re.compile(r"\b(Counter|Gauge|Histogram|Summary)\(\s*\"(deltastream_[a-z0-9_]+)\"")
 SERIES_SUFFIXES = {"Histogram": ("_bucket", "_sum", "_count"), "Summary": ("_sum", "_count")}
 
@@ -26,6 +26,18 @@ def exported_series() -> set[str]:
             series.add(name)
             series.update(name + suffix for suffix in SERIES_SUFFIXES.get(kind, ()))
     return series
+
+
+def metric_names(expression: str) -> set[str]:
+    """The metric names an expression selects; a PromQL syntax error raises ValueError."""
+    names: set[str] = set()
+
+    def visit(node: promql_parser.Expr) -> None:
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            names.add(node.name)
+
+    promql_parser.walk(promql_parser.parse(expression), visit)
+    return names
 
 
 def expressions(dashboard: dict[str, Any]) -> Iterator[str]:
@@ -67,7 +79,7 @@ def test_dashboards_query_the_data_source_they_define(path: Path) -> None:
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda path: path.name)
 def test_dashboards_chart_only_metrics_the_code_exports(path: Path) -> None:
-    used = {name for expr in expressions(load(path)) for name in METRIC.findall(expr)}
+    used = {name for expr in expressions(load(path)) for name in metric_names(expr)}
     assert used
     assert used <= exported_series()
 
@@ -90,7 +102,7 @@ def test_alert_rules_use_only_exported_metrics(renders: Callable[[str], list[Man
         name
         for group in rule["spec"]["groups"]
         for alert in group["rules"]
-        for name in METRIC.findall(alert["expr"])
+        for name in metric_names(alert["expr"])
     }
     assert used
     assert used <= exported_series()
