@@ -1,0 +1,1 @@
+"""The Analytics gRPC service: chain statistics, their history, term structure and surface."""
