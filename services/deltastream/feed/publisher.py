@@ -3,21 +3,21 @@ a PRODUCER span whose traceparent travels in every entry."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
 
 import redis
+import redis.exceptions
 from opentelemetry import trace
-from prometheus_client import Counter
 
 from deltastream import bus
+from deltastream.feed import metrics
 from deltastream.market.codec import encode_tick
 from deltastream.market.quotes import Tick
+from deltastream.telemetry import traceparent_of
 
 tracer = trace.get_tracer("deltastream.feed")
-
-TICKS_PUBLISHED = Counter(
-    "deltastream_ticks_published_total", "Ticks published by the feed.", ["stream"]
-)
 
 
 class TickPublisher:
@@ -29,11 +29,21 @@ class TickPublisher:
         """Publish a batch; returns how many entries were added."""
         if not ticks:
             return 0
-        with tracer.start_as_current_span("md.ticks publish", kind=trace.SpanKind.PRODUCER) as span:
-            span.set_attribute("messaging.system", "redis")
-            span.set_attribute("messaging.batch.message_count", len(ticks))
-            traceparent = _traceparent(span)
-            pipe = self._client.pipeline(transaction=False)
+        started = time.perf_counter()
+        with (
+            _counting_errors(),
+            tracer.start_as_current_span(
+                f"send {bus.TICKS_STREAM_PREFIX}*",
+                kind=trace.SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "redis",
+                    "messaging.operation.type": "send",
+                    "messaging.batch.message_count": len(ticks),
+                },
+            ) as span,
+        ):
+            traceparent = traceparent_of(span.get_span_context())
+            pipe = self._client.pipeline(transaction=True)  # a batch appears at once
             counts: dict[str, int] = {}
             for tick in ticks:
                 stream = bus.ticks_stream(tick.underlying)
@@ -45,13 +55,16 @@ class TickPublisher:
                     approximate=True,
                 )
             pipe.execute()
+        metrics.PUBLISH_SECONDS.observe(time.perf_counter() - started)
         for stream, count in counts.items():
-            TICKS_PUBLISHED.labels(stream).inc(count)
+            metrics.TICKS_PUBLISHED.labels(stream).inc(count)
         return len(ticks)
 
 
-def _traceparent(span: trace.Span) -> str | None:
-    context = span.get_span_context()
-    if not context.is_valid:
-        return None
-    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
+@contextlib.contextmanager
+def _counting_errors() -> Iterator[None]:
+    try:
+        yield
+    except redis.exceptions.RedisError:
+        metrics.PUBLISH_ERRORS.inc()
+        raise
