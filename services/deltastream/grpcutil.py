@@ -1,5 +1,6 @@
 """gRPC server plumbing shared by every service: one interceptor maps DeltaStream errors to
-status codes, and every server gets the standard health and reflection services."""
+status codes, every server is traced and measured, and gets the standard health and
+reflection services."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 
 from deltastream.errors import (
     AlreadyExistsError,
@@ -20,6 +22,7 @@ from deltastream.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from deltastream.grpcmetrics import ServerMetricsInterceptor
 
 _STATUS_OF: tuple[tuple[type[DeltaStreamError], grpc.StatusCode], ...] = (
     (InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -38,6 +41,19 @@ def status_of(error: DeltaStreamError) -> grpc.StatusCode:
         if isinstance(error, error_type):
             return code
     return grpc.StatusCode.INTERNAL
+
+
+def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """Tracing outermost (its span sees the final status), then RED metrics, then error
+    mapping. Health checks and reflection are probes, not traffic: they are not traced."""
+    probes = filters.any_of(
+        filters.service_name(health.SERVICE_NAME), filters.service_name(reflection.SERVICE_NAME)
+    )
+    return [
+        aio_server_interceptor(filter_=filters.negate(probes)),  # type: ignore[no-untyped-call]
+        ServerMetricsInterceptor(),
+        ErrorMappingInterceptor(),
+    ]
 
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] # grpc is untyped

@@ -1,4 +1,8 @@
-"""JSON-lines logging with the OpenTelemetry trace and span ids of the current span."""
+"""JSON-lines logging with the OpenTelemetry trace and span ids of the current span.
+
+``message`` is the formatted text; ``event`` is the call's format string before its
+arguments are filled in, a stable name to count and search by (``"batch failed; retrying"``
+whatever the batch), as structured loggers call it."""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ _STANDARD_ATTRIBUTES = frozenset(
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, service, logger, message, trace and span ids,
-    plus any ``extra={...}`` fields of the call."""
+    """One JSON object per line: time, level, service, logger, event, message, trace and span
+    ids, plus any ``extra={...}`` fields of the call."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -30,6 +34,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self._service,
             "logger": record.name,
+            "event": str(record.msg),
             "message": record.getMessage(),
         }
         context = trace.get_current_span().get_span_context()

@@ -1,8 +1,24 @@
-"""Prometheus metrics of the enricher."""
+"""Prometheus metrics of the enricher (its dead letters are counted in ``deltastream.metrics``,
+which the feed shares)."""
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
+
+from deltastream.metrics import DEAD_LETTERS, LATENCY_BUCKETS_SECONDS
+
+__all__ = [
+    "BATCH_ENTRIES",
+    "BATCH_FAILURES",
+    "BATCH_SECONDS",
+    "CONFLICTS",
+    "DEAD_LETTERS",
+    "QUOTES_APPLIED",
+    "STREAM_LAG",
+    "STREAM_PENDING",
+    "TICKS_CONSUMED",
+    "TICK_TO_ENRICHED",
+]
 
 TICKS_CONSUMED = Counter(
     "deltastream_ticks_consumed_total", "Stream entries read by the enricher.", ["stream"]
@@ -10,14 +26,15 @@ TICKS_CONSUMED = Counter(
 QUOTES_APPLIED = Counter(
     "deltastream_quotes_applied_total", "Quotes that changed a chain (redeliveries excluded)."
 )
-DEAD_LETTERS = Counter(
-    "deltastream_dead_letters_total", "Entries sent to the dead-letter stream.", ["stream"]
+BATCH_FAILURES = Counter(
+    "deltastream_enricher_batch_failures_total",
+    "Batches that failed (Redis, MongoDB or data errors) and were retried from pending entries.",
 )
 CONFLICTS = Counter(
     "deltastream_enricher_conflicts_total", "Chain writes retried after a concurrent update."
 )
-BATCH_SIZE = Histogram(
-    "deltastream_enricher_batch_size",
+BATCH_ENTRIES = Histogram(
+    "deltastream_enricher_batch_entries",
     "Entries per processed batch.",
     buckets=(1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000),
 )
@@ -29,7 +46,7 @@ BATCH_SECONDS = Histogram(
 TICK_TO_ENRICHED = Histogram(
     "deltastream_tick_to_enriched_seconds",
     "From a quote's feed timestamp to its enriched chain being stored and published.",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+    buckets=LATENCY_BUCKETS_SECONDS,
 )
 STREAM_LAG = Gauge(
     "deltastream_stream_lag_entries",

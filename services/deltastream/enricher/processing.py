@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import redis
+from opentelemetry import trace
 
 from deltastream import bus, store
 from deltastream.contracts import chain_snapshot
@@ -27,6 +28,7 @@ from deltastream.market.quotes import OptionQuote, UnderlyingTick
 from deltastream.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("deltastream.enricher")
 
 _MAX_CONFLICT_RETRIES = 5
 
@@ -207,7 +209,20 @@ class Enricher:
             self._last_snapshot[document["_id"]] = now
 
     def _publish(self, documents: Sequence[store.Document]) -> None:
-        traceparent = current_traceparent()
+        if not documents:
+            return
+        with tracer.start_as_current_span(
+            f"send {bus.ENRICHED_STREAM_PREFIX}*",
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "redis",
+                "messaging.operation.type": "send",
+                "messaging.batch.message_count": len(documents),
+            },
+        ):
+            self._send(documents, current_traceparent())
+
+    def _send(self, documents: Sequence[store.Document], traceparent: str | None) -> None:
         pipe = self._redis.pipeline(transaction=False)
         for document in documents:
             fields: dict[str, bytes | str] = {"chain": chain_snapshot(document).SerializeToString()}

@@ -2,6 +2,11 @@
 
 Besides new entries it periodically claims entries left pending by dead consumers, and
 exports the group's lag and pending counts (the HPA scales on the lag).
+
+Each batch is one CONSUMER span with a link to every distinct producer span of its entries (the
+OpenTelemetry messaging conventions for a batch); when all its entries come from one producer
+span, which is the common case of one feed publish per read, the span is also that producer's
+child, so a tick's publish, processing, store and delivery read as one trace.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from deltastream import bus
 from deltastream.enricher import metrics
 from deltastream.enricher.processing import Enricher, entry_traceparents
 from deltastream.errors import DeltaStreamError
-from deltastream.telemetry import span_context_of
+from deltastream.telemetry import parent_context, span_context_of, untraced
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("deltastream.enricher")
@@ -62,6 +67,7 @@ class EnricherLoop:
             try:
                 self.step()
             except (redis.exceptions.RedisError, PyMongoError, DeltaStreamError):
+                metrics.BATCH_FAILURES.inc()
                 log.exception("batch failed; retrying from the pending entries")
                 self._enricher.forget()
                 self._reader.replay_pending()
@@ -69,18 +75,28 @@ class EnricherLoop:
 
     def step(self) -> int:
         """One read-process-acknowledge cycle; returns the number of entries handled."""
-        self._export_lag()
-        self._discover_due()
-        entries = self._claim_due() or self._reader.read(self._batch_size, self._block_ms)
+        with untraced():  # polls and housekeeping; the batch they return is traced below
+            self._export_lag()
+            self._discover_due()
+            entries = self._claim_due() or self._reader.read(self._batch_size, self._block_ms)
         if not entries:
             return 0
         started = time.perf_counter()
-        links = [trace.Link(c) for t in entry_traceparents(entries) if (c := span_context_of(t))]
+        origins = [c for t in entry_traceparents(entries) if (c := span_context_of(t))]
+        streams = sorted({entry.stream for entry in entries})
         with tracer.start_as_current_span(
-            "md.ticks process", kind=trace.SpanKind.CONSUMER, links=links
-        ) as span:
-            span.set_attribute("messaging.system", "redis")
-            span.set_attribute("messaging.batch.message_count", len(entries))
+            f"process {streams[0] if len(streams) == 1 else bus.TICKS_STREAM_PREFIX + '*'}",
+            context=parent_context(origins[0] if len(origins) == 1 else None),
+            kind=trace.SpanKind.CONSUMER,
+            links=[trace.Link(origin) for origin in origins],
+            attributes={
+                "messaging.system": "redis",
+                "messaging.operation.type": "process",
+                "messaging.consumer.group.name": bus.ENRICHER_GROUP,
+                "messaging.batch.message_count": len(entries),
+                "messaging.destination.name": streams,
+            },
+        ):
             outcome = self._enricher.process(entries)
             self._reader.ack(entries)
         self._observe(entries, outcome.quote_timestamps_ns, time.perf_counter() - started)
@@ -109,7 +125,7 @@ class EnricherLoop:
     def _observe(
         self, entries: list[bus.StreamEntry], timestamps_ns: list[int], seconds: float
     ) -> None:
-        metrics.BATCH_SIZE.observe(len(entries))
+        metrics.BATCH_ENTRIES.observe(len(entries))
         metrics.BATCH_SECONDS.observe(seconds)
         metrics.QUOTES_APPLIED.inc(len(timestamps_ns))
         for stream, count in Counter(entry.stream for entry in entries).items():

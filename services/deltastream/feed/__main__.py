@@ -16,6 +16,7 @@ from deltastream.feed.publisher import TickPublisher
 from deltastream.feed.replay import ReplayError, read_ticks
 from deltastream.feed.settings import FeedSettings
 from deltastream.market.quotes import Tick
+from deltastream.metrics import DEAD_LETTERS
 from deltastream.runtime import start_service
 
 log = logging.getLogger("deltastream.feed")
@@ -74,6 +75,7 @@ def _dead_letter(client: redis.Redis, settings: FeedSettings, errors: list[Repla
         ],
         max_length=settings.dead_letter_max_length,
     )
+    DEAD_LETTERS.labels("replay").inc(len(errors))
     log.warning("replay lines dead-lettered", extra={"count": len(errors), "path": path})
 
 

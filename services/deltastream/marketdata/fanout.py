@@ -4,6 +4,10 @@ One task reads the ``md.enriched.*`` streams and hands each update to every inte
 subscriber's ``ConflatingBuffer``. A buffer holds at most one update per chain (the newest), so
 a slow subscriber gets the latest state of each chain instead of a growing backlog, its memory is
 bounded by the number of chains, and it never delays the reader or the other subscribers.
+
+Tracing: every enriched entry carries the traceparent of the enricher's publish; reading it
+makes a CONSUMER span in that trace, and each subscriber's copy remembers that span so the
+servicer's delivery span (``delivery_span``) joins the same trace.
 """
 
 from __future__ import annotations
@@ -11,18 +15,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio
 import redis.exceptions
+from opentelemetry import trace
 
 from deltastream import bus
+from deltastream.marketdata import metrics
+from deltastream.telemetry import parent_context, span_context_of, untraced
 from deltastream.v1 import market_data_pb2 as pb
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("deltastream.marketdata")
 
 _RETRY_SECONDS = 1.0
 _IDLE_SECONDS = 0.1
@@ -42,35 +51,48 @@ class Interest:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An update to send, and the span it was read in (None for a stored chain)."""
+
+    update: pb.ChainUpdate
+    origin: trace.SpanContext | None = None
+
+
 class ConflatingBuffer:
     """The pending updates of one subscriber: the newest per chain, oldest chain first."""
 
     def __init__(self, interest: Interest) -> None:
         self.interest = interest
-        self._updates: OrderedDict[tuple[str, str], pb.ChainUpdate] = OrderedDict()
+        self._deliveries: OrderedDict[tuple[str, str], Delivery] = OrderedDict()
         self._ready = asyncio.Event()
         self.conflated = 0
 
     def __len__(self) -> int:
-        return len(self._updates)
+        return len(self._deliveries)
 
-    def offer(self, update: pb.ChainUpdate) -> None:
+    def offer(self, update: pb.ChainUpdate, origin: trace.SpanContext | None = None) -> None:
         key = (update.chain.underlying, update.chain.expiry)
-        current = self._updates.get(key)
+        current = self._deliveries.get(key)
         if current is not None:
-            if current.chain.version >= update.chain.version:
+            if current.update.chain.version >= update.chain.version:
                 return
             self.conflated += 1
-        self._updates[key] = update
+            metrics.UPDATES_CONFLATED.inc()
+        self._deliveries[key] = Delivery(update, origin)
         self._ready.set()
 
     async def take(self) -> pb.ChainUpdate:
         """The oldest pending chain's newest update; waits while there is none."""
-        while not self._updates:
+        return (await self.take_delivery()).update
+
+    async def take_delivery(self) -> Delivery:
+        """``take``, with the span the update was read in."""
+        while not self._deliveries:
             self._ready.clear()
             await self._ready.wait()
-        _, update = self._updates.popitem(last=False)
-        return update
+        _, delivery = self._deliveries.popitem(last=False)
+        return delivery
 
 
 class Fanout:
@@ -91,10 +113,12 @@ class Fanout:
         for underlying in interest.underlyings:
             self._positions.setdefault(bus.enriched_stream(underlying), "$")
         self._buffers.add(buffer)
+        metrics.SUBSCRIBERS.inc()
         try:
             yield buffer
         finally:
             self._buffers.discard(buffer)
+            metrics.SUBSCRIBERS.dec()
 
     async def run(self) -> None:
         """Read until cancelled; a lost connection is retried, never fatal."""
@@ -102,6 +126,7 @@ class Fanout:
             try:
                 await self._read_once()
             except redis.exceptions.RedisError:
+                metrics.FANOUT_ERRORS.inc()
                 log.exception("reading the enriched streams failed; retrying")
                 await asyncio.sleep(_RETRY_SECONDS)
 
@@ -109,24 +134,77 @@ class Fanout:
         if not self._positions:
             await asyncio.sleep(_IDLE_SECONDS)
             return
-        reply: Any = await self._client.xread(
-            self._positions,  # type: ignore[arg-type]
-            count=500,
-            block=1000,
-        )
+        with untraced():  # a blocking poll: the entries it returns are traced, not the poll
+            reply: Any = await self._client.xread(
+                self._positions,  # type: ignore[arg-type]
+                count=500,
+                block=1000,
+            )
         for stream, messages in reply or []:
             name = stream.decode() if isinstance(stream, bytes) else stream
+            metrics.UPDATES_RECEIVED.labels(name).inc(len(messages))
             for entry_id, fields in messages:
                 position = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
                 self._positions[name] = position
-                self._dispatch(position, fields)
+                self._dispatch(name, position, fields)
 
-    def _dispatch(self, position: str, fields: dict[bytes, bytes]) -> None:
+    def _dispatch(self, stream: str, position: str, fields: dict[bytes, bytes]) -> None:
         payload = fields.get(b"chain")
         if payload is None:
             return
-        update = pb.ChainUpdate(stream_id=position)
-        update.chain.ParseFromString(payload)
-        for buffer in self._buffers:
-            if buffer.interest.matches(update):
-                buffer.offer(update)
+        origin = span_context_of(_text(fields.get(b"tp")))
+        with tracer.start_as_current_span(
+            f"process {stream}",
+            context=parent_context(origin),
+            kind=trace.SpanKind.CONSUMER,
+            links=[trace.Link(origin)] if origin else None,
+            attributes={
+                "messaging.system": "redis",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": stream,
+                "messaging.message.id": position,
+            },
+        ) as span:
+            update = pb.ChainUpdate(stream_id=position)
+            update.chain.ParseFromString(payload)
+            receivers = [buffer for buffer in self._buffers if buffer.interest.matches(update)]
+            span.set_attribute("deltastream.subscribers", len(receivers))
+            for buffer in receivers:
+                buffer.offer(update, span.get_span_context())
+
+
+@contextlib.contextmanager
+def delivery_span(delivery: Delivery, rpc_method: str) -> Iterator[trace.Span]:
+    """A SERVER span of ``rpc_method`` (``package.Service/Method``) for sending one update on a
+    subscriber's stream: a child of the span the update was read in (the tick's trace), linked
+    to the long-lived RPC span of the subscription. A live update's tick-to-client latency is
+    observed once it has been sent.
+
+    The span is never made current: the servicer yields inside it, and a context attached
+    across a ``yield`` could be detached in another context."""
+    rpc_span = trace.get_current_span().get_span_context()
+    live = delivery.origin is not None and rpc_span.is_valid
+    span = tracer.start_span(
+        f"{rpc_method} deliver",
+        context=parent_context(delivery.origin),  # None: a child of the RPC span itself
+        kind=trace.SpanKind.SERVER,
+        links=[trace.Link(rpc_span)] if live else None,
+        attributes={
+            "rpc.system": "grpc",
+            "rpc.service": rpc_method.rpartition("/")[0],
+            "rpc.method": rpc_method.rpartition("/")[2],
+            "rpc.message.type": "SENT",
+            "deltastream.chain.version": delivery.update.chain.version,
+        },
+    )
+    try:
+        yield span
+        if delivery.update.stream_id:  # a live update, not a stored chain sent on subscribe
+            age_ns = time.time_ns() - delivery.update.chain.timestamp_ns
+            metrics.TICK_TO_CLIENT.observe(max(age_ns, 0) / 1e9)
+    finally:
+        span.end()
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("ascii", "replace") if value is not None else None

@@ -10,7 +10,7 @@ import grpc
 import redis.asyncio
 from pymongo import AsyncMongoClient
 
-from deltastream.grpcutil import ErrorMappingInterceptor, add_health_and_reflection
+from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.marketdata.fanout import Fanout
 from deltastream.marketdata.queries import ChainQueries
 from deltastream.marketdata.servicer import MarketDataServicer
@@ -45,7 +45,7 @@ async def create_server(settings: MarketDataSettings) -> RunningServer:
     )
     redis_client = redis.asyncio.Redis.from_url(settings.redis_url, decode_responses=False)
     fanout = Fanout(redis_client, settings.underlyings)
-    server = grpc.aio.server(interceptors=[ErrorMappingInterceptor()])
+    server = grpc.aio.server(interceptors=server_interceptors())
     servicer = MarketDataServicer(ChainQueries(mongo[settings.mongo_db]), fanout)
     market_data_pb2_grpc.add_MarketDataServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     await add_health_and_reflection(server, [SERVICE_NAME])

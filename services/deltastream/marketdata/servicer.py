@@ -7,7 +7,7 @@ from typing import Any, TypeAlias
 
 from deltastream import validation
 from deltastream.contracts import chain_snapshot
-from deltastream.marketdata.fanout import Fanout, Interest
+from deltastream.marketdata.fanout import Fanout, Interest, delivery_span
 from deltastream.marketdata.queries import ChainQueries
 from deltastream.v1 import market_data_pb2 as pb
 from deltastream.v1 import market_data_pb2_grpc as pb_grpc
@@ -16,6 +16,7 @@ Context: TypeAlias = Any  # grpc.aio.ServicerContext; grpcio ships no type infor
 
 HISTORY_PAGE_DEFAULT = 50
 HISTORY_PAGE_MAX = 500
+SUBSCRIBE_METHOD = f"{pb.DESCRIPTOR.services_by_name['MarketData'].full_name}/Subscribe"
 
 
 class MarketDataServicer(pb_grpc.MarketDataServicer):
@@ -68,7 +69,9 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
             for update in await self._current(interest):
                 buffer.offer(update)
             while True:
-                yield await buffer.take()
+                delivery = await buffer.take_delivery()
+                with delivery_span(delivery, SUBSCRIBE_METHOD):
+                    yield delivery.update
 
     async def _current(self, interest: Interest) -> list[pb.ChainUpdate]:
         """The stored chains a new subscriber starts from."""
