@@ -156,12 +156,17 @@ def _stream(
     return checked
 
 
+def set_retry_after(context: Any, error: RateLimitedError) -> None:
+    """Tell the caller when to retry, in the trailing metadata ``retry-after-ms``."""
+    retry_ms = str(max(1, round(error.retry_after_seconds * 1000)))
+    context.set_trailing_metadata(((RETRY_AFTER_METADATA, retry_ms),))
+
+
 async def _admit_or_abort(admit: Admit, context: Any) -> Principal:
     try:
         return await admit(context)
     except DeltaStreamError as exc:
         if isinstance(exc, RateLimitedError):
-            retry_ms = str(max(1, round(exc.retry_after_seconds * 1000)))
-            context.set_trailing_metadata(((RETRY_AFTER_METADATA, retry_ms),))
+            set_retry_after(context, exc)
         await context.abort(status_of(exc), str(exc))
         raise  # context.abort raises; never reached

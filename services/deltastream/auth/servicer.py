@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, TypeAlias
 
 from deltastream.auth import credentials, fields
-from deltastream.auth.interceptor import current_principal
+from deltastream.auth.interceptor import current_principal, set_retry_after
 from deltastream.auth.keys import SigningKey, jwks_json
 from deltastream.auth.passwords import PasswordHasher
 from deltastream.auth.ratelimit import RateLimiter
@@ -14,7 +14,7 @@ from deltastream.auth.registry import ApiKeyEntry, CredentialRegistry
 from deltastream.auth.roles import CredentialKind, Role, parse_roles
 from deltastream.auth.sessions import IssuedTokens, Sessions, utc_now
 from deltastream.auth.store import ApiKeyRecord, AuthStore, UserRecord
-from deltastream.errors import UnauthenticatedError
+from deltastream.errors import RateLimitedError, UnauthenticatedError
 from deltastream.v1 import auth_pb2 as pb
 from deltastream.v1 import auth_pb2_grpc as pb_grpc
 
@@ -46,7 +46,11 @@ class AuthServicer(pb_grpc.AuthServicer):
     async def Login(self, request: pb.LoginRequest, context: Context) -> pb.TokenPair:
         username = fields.name(request.username, "username")
         password = fields.offered_password(request.password)
-        await self._login_limiter.acquire(f"user:{username}")
+        try:
+            await self._login_limiter.acquire(f"user:{username}")
+        except RateLimitedError as exc:
+            set_retry_after(context, exc)
+            raise
         user = await self._store.find_user(username)
         stored_hash = None if user is None else user.password_hash
         if not await self._passwords.verify_in_thread(stored_hash, password) or user is None:
