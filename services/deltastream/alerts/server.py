@@ -1,0 +1,98 @@
+"""Builds the Alerts gRPC server (servicer, error mapping, health and reflection), and the
+evaluator and webhook deliverer that the service runs beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import pymongo
+import redis
+import redis.asyncio
+from pymongo import AsyncMongoClient
+
+from deltastream import bus
+from deltastream.alerts import model
+from deltastream.alerts.evaluation import (
+    ALERTS_GROUP,
+    AlertEvaluator,
+    EventOutbox,
+    RuleBook,
+    ensure_group_from_now,
+)
+from deltastream.alerts.queries import AlertQueries, ensure_indexes
+from deltastream.alerts.servicer import AlertsServicer, RulePolicy
+from deltastream.alerts.settings import AlertsSettings
+from deltastream.alerts.webhooks import WebhookDeliverer, WebhookPolicy
+from deltastream.grpcutil import ErrorMappingInterceptor, add_health_and_reflection
+from deltastream.v1 import alerts_pb2, alerts_pb2_grpc
+
+SERVICE_NAME = alerts_pb2.DESCRIPTOR.services_by_name["Alerts"].full_name
+
+Document = dict[str, Any]
+
+
+@dataclass
+class RunningServer:
+    """A started server with what it owns; ``stop`` releases all of it."""
+
+    server: grpc.aio.Server
+    port: int
+    mongo: AsyncMongoClient[Document]
+    redis_client: redis.asyncio.Redis
+
+    async def stop(self, grace: float) -> None:
+        await self.server.stop(grace)
+        await self.mongo.close()
+        await self.redis_client.aclose()
+
+
+async def create_server(settings: AlertsSettings) -> RunningServer:
+    """Start the server on ``settings.grpc_port`` (0 = a free port, see ``.port``)."""
+    mongo: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_uri.get_secret_value(), tz_aware=True
+    )
+    db = mongo[settings.mongo_db]
+    await ensure_indexes(db)
+    redis_client = redis.asyncio.Redis.from_url(settings.redis_url, decode_responses=False)
+    policy = RulePolicy(
+        default_cooldown_seconds=settings.default_cooldown_seconds,
+        allow_private_webhooks=settings.webhook_allow_private_addresses,
+    )
+    server = grpc.aio.server(interceptors=[ErrorMappingInterceptor()])
+    servicer = AlertsServicer(AlertQueries(db), redis_client, policy)
+    alerts_pb2_grpc.add_AlertsServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
+    await add_health_and_reflection(server, [SERVICE_NAME])
+    port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
+    await server.start()
+    return RunningServer(server, port, mongo, redis_client)
+
+
+def create_evaluator(
+    settings: AlertsSettings, db: pymongo.database.Database[Document], redis_client: redis.Redis
+) -> AlertEvaluator:
+    """The evaluator over the ``alerts`` group of the configured underlyings' streams."""
+    streams = [bus.enriched_stream(underlying) for underlying in settings.underlyings]
+    ensure_group_from_now(redis_client, streams)
+    reader = bus.ConsumerGroupReader(redis_client, streams, ALERTS_GROUP, settings.consumer_name)
+    return AlertEvaluator(
+        reader,
+        RuleBook(db[model.RULES], settings.rules_refresh_seconds),
+        EventOutbox(db[model.EVENTS], redis_client, settings.events_max_length),
+        batch_size=settings.batch_size,
+        block_ms=settings.block_ms,
+    )
+
+
+def create_deliverer(
+    settings: AlertsSettings, db: pymongo.database.Database[Document]
+) -> WebhookDeliverer:
+    policy = WebhookPolicy(
+        timeout_seconds=settings.webhook_timeout_seconds,
+        max_attempts=settings.webhook_max_attempts,
+        backoff_seconds=settings.webhook_backoff_seconds,
+        backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        allow_private_addresses=settings.webhook_allow_private_addresses,
+    )
+    return WebhookDeliverer(db[model.EVENTS], db[model.RULES], policy)
