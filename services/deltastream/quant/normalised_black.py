@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from deltastream.quant.arrays import FloatArray
+from deltastream.quant.arrays import BoolArray, FloatArray, Formula, piecewise
 from deltastream.quant.special import erfcx, norm_cdf
 
 _ONE_OVER_SQRT_TWO = 0.7071067811865475244008443621048490392848359376887
@@ -32,43 +32,54 @@ _ETA = -10.0  # the asymptotic expansion is accurate for h below this
 _TAU = 2.0 * np.finfo(np.float64).eps ** (1.0 / 16.0)  # the small-t expansion is accurate below
 
 
-def _asymptotic_coefficients() -> list[list[float]]:
-    """Coefficients of A(h,t) = Σₖ q^k·Pₖ(e), Pₖ(e) = (-1)^k·(2k-1)!!·2·Σⱼ C(2k+1,2j+1)·e^j."""
-    table = []
+def _asymptotic_table() -> FloatArray:
+    """Row k: the coefficients of Pₖ(e) = (-1)^k·(2k-1)!!·2·Σⱼ C(2k+1,2j+1)·e^j, j = 0..k.
+
+    A(h,t) = Σₖ q^k·Pₖ(e), to 17th order; entries above the diagonal are zero.
+    """
+    table = np.zeros((_ASYMPTOTIC_ORDER + 1, _ASYMPTOTIC_ORDER + 1))
     double_factorial = 1.0
-    for k in range(18):
+    for k in range(_ASYMPTOTIC_ORDER + 1):
         if k > 0:
             double_factorial *= 2 * k - 1
-        row = [
-            (-1) ** k * double_factorial * 2 * math.comb(2 * k + 1, 2 * j + 1) for j in range(k + 1)
-        ]
-        table.append([float(c) for c in row])
+        for j in range(k + 1):
+            table[k, j] = (-1) ** k * double_factorial * 2 * math.comb(2 * k + 1, 2 * j + 1)
     return table
 
 
-_ASYMPTOTIC = _asymptotic_coefficients()
+_ASYMPTOTIC_ORDER = 17
+_ASYMPTOTIC = _asymptotic_table()
 
 
-def _horner(coefficients: list[float], x: FloatArray) -> FloatArray:
-    result = np.full_like(x, coefficients[-1])
-    for c in reversed(coefficients[:-1]):
-        result = result * x + c
-    return result
+def _asymptotic_series(q: FloatArray, e: FloatArray) -> FloatArray:
+    """Σₖ q^k·Pₖ(e): every Pₖ at once by Horner's rule in e (one row of a 2-D array per k,
+    each row joining when its leading coefficient comes up), then Horner's rule in q."""
+    rows = np.empty((_ASYMPTOTIC_ORDER + 1, e.size))
+    for j in range(_ASYMPTOTIC_ORDER, -1, -1):
+        started = rows[j + 1 :]
+        started *= e
+        started += _ASYMPTOTIC[j + 1 :, j, None]
+        rows[j] = _ASYMPTOTIC[j, j]
+    total: FloatArray = rows[-1].copy()
+    for k in range(_ASYMPTOTIC_ORDER - 1, -1, -1):
+        total *= q
+        total += rows[k]
+    return total
 
 
-def _asymptotic_expansion(h: FloatArray, t: FloatArray) -> FloatArray:
+def _asymptotic_expansion(x: FloatArray, s: FloatArray) -> FloatArray:
     """Region 1: 17th order in q = (h/r)², r = (h+t)(h-t), e = (t/h)² (A&S 26.2.12)."""
+    h, t = x / s, 0.5 * s
     e = (t / h) * (t / h)
     r = (h + t) * (h - t)
     q = (h / r) * (h / r)
-    total = np.zeros_like(h)
-    for row in reversed(_ASYMPTOTIC):
-        total = total * q + _horner(row, e)
+    total = _asymptotic_series(q, e)
     return _ONE_OVER_SQRT_TWO_PI * np.exp(-0.5 * (h * h + t * t)) * (t / r) * total
 
 
-def _small_t_expansion(h: FloatArray, t: FloatArray) -> FloatArray:
+def _small_t_expansion(x: FloatArray, s: FloatArray) -> FloatArray:
     """Region 2: Y(h+t) - Y(h-t) expanded in t, with a = 1 + h·Y(h), Y = Φ/φ."""
+    h, t = x / s, 0.5 * s
     a = 1.0 + h * (0.5 * _SQRT_TWO_PI) * erfcx(-_ONE_OVER_SQRT_TWO * h)
     w = t * t
     h2 = h * h
@@ -99,40 +110,40 @@ def _small_t_expansion(h: FloatArray, t: FloatArray) -> FloatArray:
 
 def _using_norm_cdf(x: FloatArray, s: FloatArray) -> FloatArray:
     """Region 3: Φ(h+t)·e^{x/2} - Φ(h-t)·e^{-x/2}, fine when the first term dominates."""
-    h = x / s
-    t = 0.5 * s
+    h, t = x / s, 0.5 * s
     b_max = np.exp(0.5 * x)
-    return norm_cdf(h + t) * b_max - norm_cdf(h - t) / b_max
+    upper, lower = np.split(norm_cdf(np.concatenate((h + t, h - t))), 2)
+    return upper * b_max - lower / b_max
 
 
 def _using_erfcx(x: FloatArray, s: FloatArray) -> FloatArray:
     """Region 4: one exponential and the difference of two rational functions."""
-    h = x / s
-    t = 0.5 * s
-    with np.errstate(under="ignore"):
-        scale = 0.5 * np.exp(-0.5 * (h * h + t * t))
-    left = erfcx(-_ONE_OVER_SQRT_TWO * (h + t))
-    right = erfcx(-_ONE_OVER_SQRT_TWO * (h - t))
+    h, t = x / s, 0.5 * s
+    scale = 0.5 * np.exp(-0.5 * (h * h + t * t))
+    left, right = np.split(erfcx(-_ONE_OVER_SQRT_TWO * np.concatenate((h + t, h - t))), 2)
     return scale * (left - right)
 
 
-def normalised_black_otm(x: FloatArray, s: FloatArray) -> FloatArray:
-    """b(x, s) of a call with x <= 0 (out of the money); 0 where s <= 0."""
-    result = np.zeros_like(x)
+def _regions(x: FloatArray, s: FloatArray) -> list[tuple[BoolArray, Formula]]:
+    """Each region's elements and formula (none for s <= 0, where b is 0)."""
     positive = s > 0
     asymptotic = positive & (x < s * _ETA) & (0.5 * s * s + x < s * (_TAU + _ETA))
     small_t = positive & ~asymptotic & (0.5 * s < _TAU)
     rest = positive & ~(asymptotic | small_t)
     plain = rest & (x + 0.5 * s * s > s * 0.85)
-    scaled = rest & ~plain
+    return [
+        (asymptotic, _asymptotic_expansion),
+        (small_t, _small_t_expansion),
+        (plain, _using_norm_cdf),
+        (rest & ~plain, _using_erfcx),
+    ]
+
+
+def normalised_black_otm(x: FloatArray, s: FloatArray) -> FloatArray:
+    """b(x, s) of a call with x <= 0 (out of the money); 0 where s <= 0."""
     with np.errstate(under="ignore", over="ignore"):
-        result[asymptotic] = _asymptotic_expansion(
-            x[asymptotic] / s[asymptotic], 0.5 * s[asymptotic]
-        )
-        result[small_t] = _small_t_expansion(x[small_t] / s[small_t], 0.5 * s[small_t])
-        result[plain] = _using_norm_cdf(x[plain], s[plain])
-        result[scaled] = _using_erfcx(x[scaled], s[scaled])
-    return np.maximum(result, 0.0)
+        result = piecewise(np.zeros_like(x), _regions(x, s), x, s)
+    return np.maximum(result, 0.0, out=result)
 
 
 def normalised_intrinsic_call(x: FloatArray) -> FloatArray:

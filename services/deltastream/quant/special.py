@@ -4,15 +4,17 @@ numpy has no ``erfc``; the implied-volatility solver needs the normal tail with 
 accuracy far out (a deep out-of-the-money price is a tiny number that still carries
 information). These are W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev
 approximations for the error function", Math. Comp. 1969, with the coefficients used in
-Peter Jäckel's "Let's Be Rational"), evaluated branch by branch on masked sub-arrays, and
-Wichura's AS241 for the inverse normal distribution.
+Peter Jäckel's "Let's Be Rational"), and Wichura's AS241 for the inverse normal distribution,
+each evaluated interval by interval on that interval's elements only (``arrays.piecewise``).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from deltastream.quant.arrays import FloatArray
+from deltastream.quant.arrays import FloatArray, indices, piecewise
 
 _ERF_A = (3.1611237438705656, 113.864154151050156, 377.485237685302021, 3209.37758913846947)
 _ERF_A4 = 0.185777706184603153
@@ -42,87 +44,87 @@ _SMALL = 0.46875
 _LARGE = 4.0
 
 
+def horner(coefficients: tuple[float, ...], z: FloatArray) -> FloatArray:
+    """Σ cᵢ·z^(d-i) for coefficients c₀..c_d, highest degree first, in place (no temporaries)."""
+    result = coefficients[0] * z
+    result += coefficients[1]
+    for c in coefficients[2:]:
+        result *= z
+        result += c
+    return result
+
+
+_ERF_NUMERATOR, _ERF_DENOMINATOR = (_ERF_A4, *_ERF_A), (1.0, *_ERF_B)
+_ERFCX_MEDIUM_NUMERATOR, _ERFCX_MEDIUM_DENOMINATOR = (_ERFC_C8, *_ERFC_C), (1.0, *_ERFC_D)
+_ERFCX_LARGE_NUMERATOR, _ERFCX_LARGE_DENOMINATOR = (_ERFC_P5, *_ERFC_P), (1.0, *_ERFC_Q)
+
+
 def _erf_small(x: FloatArray) -> FloatArray:
     """erf(x) for |x| <= 0.46875."""
-    ysq = x * x
-    numerator = _ERF_A4 * ysq
-    denominator = ysq
-    for a, b in zip(_ERF_A[:3], _ERF_B[:3], strict=True):
-        numerator = (numerator + a) * ysq
-        denominator = (denominator + b) * ysq
-    return x * (numerator + _ERF_A[3]) / (denominator + _ERF_B[3])
+    z = x * x
+    return x * horner(_ERF_NUMERATOR, z) / horner(_ERF_DENOMINATOR, z)
+
+
+def _erfcx_small(y: FloatArray) -> FloatArray:
+    """exp(y²)·erfc(y) for 0 <= y <= 0.46875, through erf."""
+    return np.exp(y * y) * (1.0 - _erf_small(y))
 
 
 def _erfcx_medium(y: FloatArray) -> FloatArray:
     """exp(y²)·erfc(y) for 0.46875 < y <= 4."""
-    numerator = _ERFC_C8 * y
-    denominator = y
-    for c, d in zip(_ERFC_C[:7], _ERFC_D[:7], strict=True):
-        numerator = (numerator + c) * y
-        denominator = (denominator + d) * y
-    return (numerator + _ERFC_C[7]) / (denominator + _ERFC_D[7])
+    return horner(_ERFCX_MEDIUM_NUMERATOR, y) / horner(_ERFCX_MEDIUM_DENOMINATOR, y)
 
 
 def _erfcx_large(y: FloatArray) -> FloatArray:
     """exp(y²)·erfc(y) for y > 4 (no exponential: exact to the last bits far out)."""
-    with np.errstate(over="ignore", divide="ignore"):
-        ysq = 1.0 / (y * y)
-    numerator = _ERFC_P5 * ysq
-    denominator = ysq
-    for p, q in zip(_ERFC_P[:4], _ERFC_Q[:4], strict=True):
-        numerator = (numerator + p) * ysq
-        denominator = (denominator + q) * ysq
-    result = ysq * (numerator + _ERFC_P[4]) / (denominator + _ERFC_Q[4])
-    return (_ONE_OVER_SQRT_PI - result) / y
+    z = 1.0 / (y * y)
+    ratio = z * horner(_ERFCX_LARGE_NUMERATOR, z) / horner(_ERFCX_LARGE_DENOMINATOR, z)
+    return (_ONE_OVER_SQRT_PI - ratio) / y
 
 
 def _exp_minus_square(y: FloatArray) -> FloatArray:
     """exp(-y²) with the square split so that rounding in y² is not amplified (Cody)."""
     head = np.trunc(y * 16.0) / 16.0
     tail = (y - head) * (y + head)
-    with np.errstate(under="ignore"):
-        return np.exp(-head * head) * np.exp(-tail)
+    return np.exp(-head * head) * np.exp(-tail)
 
 
 def _erfcx_positive(y: FloatArray) -> FloatArray:
-    """erfcx(y) for y >= 0 (y > 0.46875 on the rational branches)."""
-    result = np.empty_like(y)
-    small = y <= _SMALL
-    large = y > _LARGE
-    medium = ~(small | large)
-    ys = y[small]
-    result[small] = np.exp(ys * ys) * (1.0 - _erf_small(ys))
-    result[medium] = _erfcx_medium(y[medium])
-    result[large] = _erfcx_large(y[large])
-    return result
+    """erfcx(y) for y >= 0, one rational approximation per interval."""
+    small, large = y <= _SMALL, y > _LARGE
+    pieces = [(small, _erfcx_small), (~(small | large), _erfcx_medium), (large, _erfcx_large)]
+    return piecewise(np.empty_like(y), pieces, y)
+
+
+def _erfc_tail(x: FloatArray) -> FloatArray:
+    """erfc(x) for |x| > 0.46875: erfcx(|x|)·exp(-x²), reflected for negative x."""
+    y = np.abs(x)
+    tail = _erfcx_positive(y) * _exp_minus_square(y)
+    return np.where(x < 0, 2.0 - tail, tail)
+
+
+def _erfc_small(x: FloatArray) -> FloatArray:
+    return 1.0 - _erf_small(x)
 
 
 def erfcx(x: FloatArray) -> FloatArray:
     """Scaled complementary error function exp(x²)·erfc(x); ``inf`` below about -26.6."""
     x = np.asarray(x, dtype=np.float64)
-    y = np.abs(x)
-    result = _erfcx_positive(y)
-    negative = x < 0
-    if np.any(negative):
-        xn = x[negative]
-        with np.errstate(over="ignore"):
-            twice = 2.0 / _exp_minus_square(-xn)
-        result[negative] = twice - result[negative]
+    # Far out, squares overflow and exponentials underflow on the way to the right limits.
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        result = _erfcx_positive(np.abs(x))
+        negative = indices(x < 0)
+        if negative.size:  # erfcx(x) = 2·exp(x²) - erfcx(-x)
+            result[negative] = 2.0 / _exp_minus_square(-x[negative]) - result[negative]
     return result
 
 
 def erfc(x: FloatArray) -> FloatArray:
     """Complementary error function with relative accuracy in the right tail."""
     x = np.asarray(x, dtype=np.float64)
-    y = np.abs(x)
-    result = np.empty_like(y)
-    small = y <= _SMALL
-    result[small] = 1.0 - _erf_small(x[small])
-    rest = ~small
-    yr = y[rest]
-    tail = _erfcx_positive(yr) * _exp_minus_square(yr)
-    result[rest] = np.where(x[rest] < 0, 2.0 - tail, tail)
-    return result
+    small = np.abs(x) <= _SMALL
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        return piecewise(np.empty_like(x), [(small, _erfc_small), (~small, _erfc_tail)], x)
 
 
 def norm_cdf(z: FloatArray) -> FloatArray:
@@ -137,6 +139,7 @@ def norm_pdf(z: FloatArray) -> FloatArray:
         return _ONE_OVER_SQRT_TWO_PI * np.exp(-0.5 * z * z)
 
 
+_AS241_FAR = math.exp(-25.0)  # where r = √(-ln u) reaches 5: AS241's far-tail interval
 _AS241_A = (
     3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
     1.3731693765509461125e4, 4.5921953931549871457e4, 6.7265770927008700853e4,
@@ -169,32 +172,41 @@ _AS241_F = (
 )  # fmt: skip
 
 
-def _polynomial(coefficients: tuple[float, ...], x: FloatArray) -> FloatArray:
-    """Σ cᵢ·xⁱ by Horner's rule."""
-    result = np.full_like(x, coefficients[-1])
-    for c in reversed(coefficients[:-1]):
-        result = result * x + c
-    return result
+_Rational = tuple[tuple[float, ...], tuple[float, ...]]
+_AS241_NEAR: _Rational = (_AS241_C[::-1], _AS241_D[::-1])
+_AS241_FAR_TAIL: _Rational = (_AS241_E[::-1], _AS241_F[::-1])
+
+
+def _inverse_central(u: FloatArray) -> FloatArray:
+    """Φ⁻¹(u) for |u - 1/2| <= 0.425."""
+    q = u - 0.5
+    r = 0.180625 - q * q
+    return q * horner(_AS241_A[::-1], r) / horner(_AS241_B[::-1], r)
+
+
+def _inverse_tail(u: FloatArray, coefficients: _Rational, shift: float) -> FloatArray:
+    """Φ⁻¹(u) in a tail, as a rational function of r = √(-ln(min(u, 1 - u))) - shift."""
+    numerator, denominator = coefficients
+    r = np.sqrt(-np.log(np.minimum(u, 1.0 - u))) - shift
+    value = horner(numerator, r) / horner(denominator, r)
+    return np.where(u < 0.5, -value, value)
+
+
+def _inverse_near_tail(u: FloatArray) -> FloatArray:
+    """Φ⁻¹(u) for |u - 1/2| > 0.425 and min(u, 1 - u) >= e⁻²⁵."""
+    return _inverse_tail(u, _AS241_NEAR, 1.6)
+
+
+def _inverse_far_tail(u: FloatArray) -> FloatArray:
+    """Φ⁻¹(u) for min(u, 1 - u) < e⁻²⁵ (and ±inf at 0 and 1)."""
+    return _inverse_tail(u, _AS241_FAR_TAIL, 5.0)
 
 
 def inverse_norm_cdf(u: FloatArray) -> FloatArray:
     """Φ⁻¹(u) for u in (0, 1), accurate to about 1e-16 relative (Wichura, AS241)."""
     u = np.asarray(u, dtype=np.float64)
-    q = u - 0.5
-    result = np.empty_like(u)
-    central = np.abs(q) <= 0.425
-    qc = q[central]
-    rc = 0.180625 - qc * qc
-    result[central] = qc * _polynomial(_AS241_A, rc) / _polynomial(_AS241_B, rc)
-    tail = ~central
-    qt = q[tail]
+    central = np.abs(u - 0.5) <= 0.425
+    far = ~central & (np.minimum(u, 1.0 - u) < _AS241_FAR)
+    pieces = [(central, _inverse_central), (~(central | far), _inverse_near_tail)]
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.sqrt(-np.log(np.where(qt < 0, u[tail], 1.0 - u[tail])))
-    near = r < 5.0
-    value = np.where(
-        near,
-        _polynomial(_AS241_C, r - 1.6) / _polynomial(_AS241_D, r - 1.6),
-        _polynomial(_AS241_E, r - 5.0) / _polynomial(_AS241_F, r - 5.0),
-    )
-    result[tail] = np.where(qt < 0, -value, value)
-    return result
+        return piecewise(np.empty_like(u), [*pieces, (far, _inverse_far_tail)], u)
