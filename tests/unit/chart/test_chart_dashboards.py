@@ -16,15 +16,29 @@ from .manifests import CHART_DIR, REPOSITORY, Manifest, of_kind
 DASHBOARDS = sorted((CHART_DIR / "dashboards").glob("*.json"))
 DECLARED = re.compile(r"\b(Counter|Gauge|Histogram|Summary)\(\s*\"(deltastream_[a-z0-9_]+)\"")
 SERIES_SUFFIXES = {"Histogram": ("_bucket", "_sum", "_count"), "Summary": ("_sum", "_count")}
+# Series the dashboards use that our code does not declare: Prometheus's own, every Python
+# process's (prometheus_client's process collector) and kube-state-metrics' (the operator board).
+EXTERNAL_SERIES = frozenset(
+    {
+        "up",
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "kube_horizontalpodautoscaler_status_desired_replicas",
+        "kube_deployment_status_replicas_available",
+    }
+)
 
 
 def exported_series() -> set[str]:
-    """Every series name the services declare with prometheus_client."""
-    series: set[str] = set()
-    for source in (REPOSITORY / "services").rglob("*.py"):
-        for kind, name in DECLARED.findall(source.read_text()):
-            series.add(name)
-            series.update(name + suffix for suffix in SERIES_SUFFIXES.get(kind, ()))
+    """Every series name the services and the operator declare with prometheus_client."""
+    series: set[str] = set(EXTERNAL_SERIES)
+    for root in ("services", "operator"):
+        for source in (REPOSITORY / root).rglob("*.py"):
+            for kind, name in DECLARED.findall(source.read_text()):
+                series.add(name)
+                series.update(name + suffix for suffix in SERIES_SUFFIXES.get(kind, ()))
+                if kind == "Counter" and not name.endswith("_total"):
+                    series.add(name + "_total")  # prometheus_client appends it
     return series
 
 
