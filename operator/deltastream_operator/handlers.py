@@ -38,7 +38,7 @@ from deltastream_operator.kube import KubeApi
 from deltastream_operator.metrics import OperatorMetrics
 from deltastream_operator.scaling import Applied, apply_bounds
 from deltastream_operator.schedule import Decision, decide
-from deltastream_operator.spec import ScalerSpec, parse_spec
+from deltastream_operator.spec import parse_spec
 
 RESOURCE = (kube.GROUP, kube.VERSION, kube.PLURAL)
 FINALIZER = "deltastream.io/markethoursscaler"
@@ -210,9 +210,9 @@ async def reconcile(
             applied = await apply_bounds(
                 context.kube(), _namespace(body.meta), spec, decision.bounds
             )
+            await _report_decision(context, body, state, decision, applied, now)
         except (TargetNotFoundError, TargetMismatchError, KubernetesApiError) as exc:
             return await _report_failure(context, body, state, exc, now)
-        await _report_decision(context, body, state, spec, decision, applied, now)
     return _seconds_until(decision.next_transition, now, context.timing.max_sleep)
 
 
@@ -253,7 +253,6 @@ async def _report_decision(
     context: OperatorContext,
     body: kopf.Body,
     state: ScalerState,
-    spec: ScalerSpec,
     decision: Decision,
     applied: Applied,
     now: datetime.datetime,
