@@ -43,9 +43,13 @@ def status_of(error: DeltaStreamError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
-def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
+def server_interceptors(
+    *inner: grpc.aio.ServerInterceptor,
+) -> list[grpc.aio.ServerInterceptor]:
     """Tracing outermost (its span sees the final status), then RED metrics, then error
-    mapping. Health checks and reflection are probes, not traffic: they are not traced."""
+    mapping, then a service's own ``inner`` interceptors (e.g. authentication), so that a
+    refused call is traced and counted too. Health checks and reflection are probes, not
+    traffic: they are not traced."""
     probes = filters.any_of(
         filters.service_name(health.SERVICE_NAME), filters.service_name(reflection.SERVICE_NAME)
     )
@@ -53,6 +57,7 @@ def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
         aio_server_interceptor(filter_=filters.negate(probes)),  # type: ignore[no-untyped-call]
         ServerMetricsInterceptor(),
         ErrorMappingInterceptor(),
+        *inner,
     ]
 
 
