@@ -3,9 +3,12 @@ rule of the update's underlying, stores the events, then acknowledges.
 
 At-least-once without double events: an event's id is derived from the rule and the chain
 version that fired it, so a redelivered update (after a crash, or a republished version) finds
-its event stored already. Rule states are stored before the entries are acknowledged, and the
-events collection is an outbox: whatever is stored but not yet on the ``alerts.events`` stream
-is published on the next step, also after a restart.
+its event stored already. Rule states are stored before the entries are acknowledged, each
+with the chain versions it has seen; a redelivered update at or below those is skipped for
+that rule, so a replay can neither re-arm a rule nor fire it from a state it already left.
+(Updates after the stored versions left the stored state as it was, so replaying them from
+it changes nothing either.) The events collection is an outbox: whatever is stored but not
+yet on the ``alerts.events`` stream is published on the next step, also after a restart.
 
 One evaluator runs per platform: each rule's state depends on seeing its chain's updates in
 order, which several consumers of one group would split between them.
@@ -44,11 +47,20 @@ Document = dict[str, Any]
 
 @dataclass
 class LiveRule:
-    """A rule as the evaluator runs it: its current state and the state last stored."""
+    """A rule as the evaluator runs it: its current state, the newest version seen of each
+    chain (by expiry), and the state last stored."""
 
     rule: model.Rule
     state: RuleState
+    seen: dict[str, int]
     stored: Document
+
+    def is_new(self, chain: market_pb2.ChainSnapshot) -> bool:
+        """Whether the rule has yet to see this version of the chain (and now has)."""
+        if chain.version <= self.seen.get(chain.expiry, 0):
+            return False
+        self.seen[chain.expiry] = chain.version
+        return True
 
 
 class RuleBook:
@@ -78,7 +90,10 @@ class RuleBook:
             kept = None if force else self._live.get(document["_id"])
             stored = document.get("state") or {}
             live[document["_id"]] = kept or LiveRule(
-                model.rule_from_document(document), model.state_from_document(stored), stored
+                model.rule_from_document(document),
+                model.state_from_document(stored),
+                dict(stored.get("seen") or {}),
+                model.state_document(model.state_from_document(stored)),
             )
         self._live = live
         self._by_underlying = {}
@@ -90,11 +105,12 @@ class RuleBook:
         return self._by_underlying.get(underlying, [])
 
     def store_states(self) -> None:
-        """Write the states that changed since they were last stored."""
+        """Write the states that changed since they were last stored, with the versions seen."""
         for item in self._live.values():
             document = model.state_document(item.state)
             if document != item.stored:
-                self._rules.update_one({"_id": item.rule.id}, {"$set": {"state": document}})
+                stored = {**document, "seen": dict(item.seen)}
+                self._rules.update_one({"_id": item.rule.id}, {"$set": {"state": stored}})
                 item.stored = document
 
 
@@ -170,7 +186,6 @@ class AlertEvaluator:
         self._outbox = outbox
         self._batch_size = batch_size
         self._block_ms = block_ms
-        self._versions: dict[tuple[str, str], int] = {}
 
     def run(self, stop: threading.Event) -> None:
         """Evaluate until ``stop`` is set; transient faults are retried, not fatal."""
@@ -181,7 +196,6 @@ class AlertEvaluator:
                 log.exception("alert evaluation failed; retrying from the pending entries")
                 self._reader.replay_pending()
                 self._rules.refresh(force=True)
-                self._versions.clear()
                 stop.wait(_RETRY_DELAY_SECONDS)
 
     def step(self) -> int:
@@ -201,25 +215,18 @@ class AlertEvaluator:
         events: list[Document] = []
         for entry in entries:
             chain = _chain_of(entry)
-            if chain is None or not self._is_new(chain):
+            if chain is None:
                 continue
             metrics.UPDATES_EVALUATED.inc()
             events.extend(self._fire(chain))
         return events
-
-    def _is_new(self, chain: market_pb2.ChainSnapshot) -> bool:
-        key = (chain.underlying, chain.expiry)
-        if chain.version <= self._versions.get(key, 0):
-            return False
-        self._versions[key] = chain.version
-        return True
 
     def _fire(self, chain: market_pb2.ChainSnapshot) -> list[Document]:
         view = ChainView(chain)
         events = []
         for item in self._rules.of(chain.underlying):
             value = observe(item.rule.spec.scope, view)
-            if value is None:
+            if value is None or not item.is_new(chain):
                 continue
             item.state, firing = step(item.rule.spec.trigger, item.state, chain.timestamp_ns, value)
             if firing is not None:

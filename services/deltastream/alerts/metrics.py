@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge
 
 UPDATES_EVALUATED = Counter(
     "deltastream_alerts_updates_evaluated_total",
-    "Enriched chain updates the rules were evaluated on (redeliveries excluded).",
+    "Enriched chain updates the rules were evaluated on.",
 )
 EVENTS_FIRED = Counter(
     "deltastream_alerts_events_total", "Alert events stored, by rule kind.", ["kind"]

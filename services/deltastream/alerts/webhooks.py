@@ -100,6 +100,7 @@ def post_json(url: str, body: bytes, headers: Mapping[str, str], timeout: float)
         with _OPENER.open(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error is the response: release its connection
         retryable = exc.code >= 500 or exc.code in _RETRYABLE_STATUS
         raise DeliveryError(f"HTTP {exc.code}", retryable=retryable) from exc
     except (urllib.error.URLError, OSError) as exc:
