@@ -73,6 +73,8 @@ class OperatorContext:
     metrics: OperatorMetrics
     timing: Timing = field(default_factory=Timing)
     clock: Callable[[], datetime.datetime] = _utc_now
+    namespaces: tuple[str, ...] = ()
+    """The namespaces served; empty when the operator serves the whole cluster."""
     api: KubeApi | None = None
 
     def kube(self) -> KubeApi:
@@ -140,8 +142,23 @@ async def login(**_: Any) -> kopf.ConnectionInfo:
     )
 
 
-async def connect(*, context: OperatorContext, **_: Any) -> None:
+async def connect(
+    *, context: OperatorContext, settings: kopf.OperatorSettings, logger: kopf.Logger, **_: Any
+) -> None:
+    """Open the API connection; make sure the peering object exists, if peering is on."""
     context.api = await KubeApi.connect()
+    peering = settings.peering
+    if peering.standalone or not peering.mandatory:
+        return
+    for namespace in context.namespaces or (None,):
+        where = namespace or "the cluster"
+        try:
+            if await context.api.ensure_peering(peering.name, namespace):
+                logger.info("Created the peering object %s in %s.", peering.name, where)
+        except (TargetNotFoundError, KubernetesApiError) as exc:
+            logger.warning(
+                "No peering object %s in %s (%s): waiting for one.", peering.name, where, exc
+            )
 
 
 async def disconnect(*, context: OperatorContext, **_: Any) -> None:

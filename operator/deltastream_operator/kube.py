@@ -24,7 +24,9 @@ GROUP = "deltastream.io"
 VERSION = "v1alpha1"
 PLURAL = "markethoursscalers"
 MERGE_PATCH = "application/merge-patch+json"
+PEERING_GROUP, PEERING_VERSION = "kopf.dev", "v1"
 _NOT_FOUND = 404
+_CONFLICT = 409
 _REQUEST_TIMEOUT = 30.0
 
 
@@ -121,6 +123,46 @@ class KubeApi:
             _request_timeout=_REQUEST_TIMEOUT,
         )
         return await _json(call, ("MarketHoursScaler", namespace, name), "patch status")
+
+    async def ensure_peering(self, name: str, namespace: str | None) -> bool:
+        """Create the Kopf peering object unless it exists; True if this call created it.
+
+        Without it, an operator with mandatory peering waits for it forever, silently.
+        """
+        if namespace is None:
+            body = _peering("ClusterKopfPeering", name)
+            call = self._custom.create_cluster_custom_object_without_preload_content(
+                PEERING_GROUP,
+                PEERING_VERSION,
+                "clusterkopfpeerings",
+                body,
+                _request_timeout=_REQUEST_TIMEOUT,
+            )
+        else:
+            body = _peering("KopfPeering", name)
+            call = self._custom.create_namespaced_custom_object_without_preload_content(
+                PEERING_GROUP,
+                PEERING_VERSION,
+                namespace,
+                "kopfpeerings",
+                body,
+                _request_timeout=_REQUEST_TIMEOUT,
+            )
+        try:
+            await _json(call, (str(body["kind"]), namespace or "", name), "create peering")
+        except KubernetesApiError as exc:
+            if exc.status == _CONFLICT:
+                return False
+            raise
+        return True
+
+
+def _peering(kind: str, name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{PEERING_GROUP}/{PEERING_VERSION}",
+        "kind": kind,
+        "metadata": {"name": name},
+    }
 
 
 async def _json(

@@ -59,7 +59,11 @@ async def run(
     ready_flag: threading.Event | None = None,
 ) -> None:
     """Run the operator until stopped (by a signal in the main thread, or by ``stop_flag``)."""
-    context = OperatorContext(metrics=OperatorMetrics(metrics_registry), timing=timing(config))
+    context = OperatorContext(
+        metrics=OperatorMetrics(metrics_registry),
+        timing=timing(config),
+        namespaces=config.namespaces,
+    )
     registry = kopf.OperatorRegistry()
     register(registry, context)
     namespaces = config.namespaces

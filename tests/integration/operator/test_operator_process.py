@@ -51,6 +51,7 @@ def test_the_module_runs_the_operator(
         "DELTASTREAM_OPERATOR_HEALTH_HOST": "127.0.0.1",
         "DELTASTREAM_OPERATOR_HEALTH_PORT": str(health),
         "DELTASTREAM_METRICS_PORT": str(metrics),
+        "DELTASTREAM_OPERATOR_PEERING": "not-seeded",  # the operator creates it
     }
     env.pop("KUBERNETES_SERVICE_HOST", None)
     seed_enricher(emulator, namespace)
@@ -72,6 +73,7 @@ def test_the_module_runs_the_operator(
     assert records
     assert {record["service"] for record in records} == {"operator"}
     assert any("always" in record["message"] for record in records)
+    assert emulator.get("kopf.dev/v1/clusterkopfpeerings", None, "not-seeded") is not None
 
 
 def _scale_and_scrape(emulator: EmulatorThread, namespace: str, health: int, metrics: int) -> str:

@@ -287,6 +287,7 @@ NEEDED = [
     ("apps", "statefulsets/scale", "patch"),
     ("", "events", "create"),
     ("kopf.dev", "kopfpeerings", "patch"),
+    ("kopf.dev", "kopfpeerings", "create"),
 ]
 
 
