@@ -25,7 +25,7 @@ from deltastream.alerts.queries import AlertQueries, ensure_indexes
 from deltastream.alerts.servicer import AlertsServicer, RulePolicy
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.alerts.webhooks import WebhookDeliverer, WebhookPolicy
-from deltastream.grpcutil import ErrorMappingInterceptor, add_health_and_reflection
+from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.v1 import alerts_pb2, alerts_pb2_grpc
 
 SERVICE_NAME = alerts_pb2.DESCRIPTOR.services_by_name["Alerts"].full_name
@@ -60,7 +60,7 @@ async def create_server(settings: AlertsSettings) -> RunningServer:
         default_cooldown_seconds=settings.default_cooldown_seconds,
         allow_private_webhooks=settings.webhook_allow_private_addresses,
     )
-    server = grpc.aio.server(interceptors=[ErrorMappingInterceptor()])
+    server = grpc.aio.server(interceptors=server_interceptors())
     servicer = AlertsServicer(AlertQueries(db), redis_client, policy)
     alerts_pb2_grpc.add_AlertsServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     await add_health_and_reflection(server, [SERVICE_NAME])

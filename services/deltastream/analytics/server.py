@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 from deltastream.analytics.queries import AnalyticsQueries
 from deltastream.analytics.servicer import AnalyticsServicer
 from deltastream.analytics.settings import AnalyticsSettings
-from deltastream.grpcutil import ErrorMappingInterceptor, add_health_and_reflection
+from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.v1 import analytics_pb2, analytics_pb2_grpc
 
 SERVICE_NAME = analytics_pb2.DESCRIPTOR.services_by_name["Analytics"].full_name
@@ -35,7 +35,7 @@ async def create_server(settings: AnalyticsSettings) -> RunningServer:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongo_uri.get_secret_value(), tz_aware=True
     )
-    server = grpc.aio.server(interceptors=[ErrorMappingInterceptor()])
+    server = grpc.aio.server(interceptors=server_interceptors())
     servicer = AnalyticsServicer(
         AnalyticsQueries(mongo[settings.mongo_db]), settings.iv_history_max_samples
     )
