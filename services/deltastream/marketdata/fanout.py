@@ -60,11 +60,16 @@ class Delivery:
 
 
 class ConflatingBuffer:
-    """The pending updates of one subscriber: the newest per chain, oldest chain first."""
+    """The pending updates of one subscriber: the newest per chain, oldest chain first.
+
+    A chain's version never goes backwards for a subscriber: an update at or below the version
+    pending or already delivered (replicas publishing out of order, a republication after a
+    crash) is dropped. Memory is bounded by the number of chains."""
 
     def __init__(self, interest: Interest) -> None:
         self.interest = interest
         self._deliveries: OrderedDict[tuple[str, str], Delivery] = OrderedDict()
+        self._delivered: dict[tuple[str, str], int] = {}
         self._ready = asyncio.Event()
         self.conflated = 0
 
@@ -73,6 +78,8 @@ class ConflatingBuffer:
 
     def offer(self, update: pb.ChainUpdate, origin: trace.SpanContext | None = None) -> None:
         key = (update.chain.underlying, update.chain.expiry)
+        if update.chain.version <= self._delivered.get(key, -1):
+            return
         current = self._deliveries.get(key)
         if current is not None:
             if current.update.chain.version >= update.chain.version:
@@ -91,7 +98,8 @@ class ConflatingBuffer:
         while not self._deliveries:
             self._ready.clear()
             await self._ready.wait()
-        _, delivery = self._deliveries.popitem(last=False)
+        key, delivery = self._deliveries.popitem(last=False)
+        self._delivered[key] = delivery.update.chain.version
         return delivery
 
 
@@ -111,7 +119,9 @@ class Fanout:
     async def subscribe(self, interest: Interest) -> AsyncIterator[ConflatingBuffer]:
         buffer = ConflatingBuffer(interest)
         for underlying in interest.underlyings:
-            self._positions.setdefault(bus.enriched_stream(underlying), "$")
+            stream = bus.enriched_stream(underlying)
+            if stream not in self._positions:
+                self._positions[stream] = await self._last_id(stream)
         self._buffers.add(buffer)
         metrics.SUBSCRIBERS.inc()
         try:
@@ -119,6 +129,15 @@ class Fanout:
         finally:
             self._buffers.discard(buffer)
             metrics.SUBSCRIBERS.dec()
+
+    async def _last_id(self, stream: str) -> str:
+        """The id of the newest entry of a stream ("0-0" for none): reading from there misses
+        nothing published after this call, unlike "$", which means "after the next read"."""
+        newest: Any = await self._client.xrevrange(stream, count=1)
+        if not newest:
+            return "0-0"
+        entry_id = newest[0][0]
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     async def run(self) -> None:
         """Read until cancelled; a lost connection is retried, never fatal."""

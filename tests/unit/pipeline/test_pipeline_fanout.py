@@ -48,6 +48,18 @@ async def test_an_update_of_the_same_version_is_ignored() -> None:
     assert await buffer.take() is first
 
 
+@pytest.mark.asyncio
+async def test_a_chain_never_goes_backwards_once_delivered() -> None:
+    buffer = ConflatingBuffer(ALL)
+    buffer.offer(_update("NIFTY", "2026-11-26", 5))
+    assert (await buffer.take()).chain.version == 5
+    buffer.offer(_update("NIFTY", "2026-11-26", 4))  # e.g. another replica, late
+    buffer.offer(_update("NIFTY", "2026-11-26", 5))  # e.g. republished after a crash
+    assert len(buffer) == 0
+    buffer.offer(_update("NIFTY", "2026-11-26", 6))
+    assert await _drain(buffer) == [("NIFTY", "2026-11-26", 6)]
+
+
 def test_chains_are_kept_apart() -> None:
     buffer = ConflatingBuffer(ALL)
     buffer.offer(_update("NIFTY", "2026-11-26", 1))
