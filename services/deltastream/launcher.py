@@ -51,6 +51,8 @@ def platform_services(metrics_ports: Iterator[int], grpc_port: int) -> list[Serv
 
     return [
         metrics("marketdata", "deltastream.marketdata", grpc_port=str(grpc_port)),
+        metrics("alerts", "deltastream.alerts", grpc_port=str(grpc_port + 2)),
+        metrics("analytics", "deltastream.analytics", grpc_port=str(grpc_port + 3)),
         metrics("enricher", "deltastream.enricher"),
         metrics("feed", "deltastream.feed"),
     ]
