@@ -40,6 +40,7 @@ _QUOTE_COLUMNS = (
     "volume",
     "open_interest",
     "open_interest_at_open",
+    "open_interest_day",
     "timestamp_ns",
 )
 
@@ -120,7 +121,7 @@ def chain_state(document: Mapping[str, Any]) -> ChainState:
         for index, strike in enumerate(document["strikes"]):
             if not side["present"][index]:
                 continue
-            values = {column: side[column][index] for column in _QUOTE_COLUMNS}
+            values = {column: side[column][index] for column in _QUOTE_COLUMNS if column in side}
             state.rows[(float(strike), option_type)] = QuoteRow(
                 position=_parse_position(side["position"][index]), **values
             )

@@ -159,8 +159,11 @@ class Enricher:
         applied = {}
         for key, chain_work in work.items():
             chain = self._chain(chain_work.quotes[0][0])
+            day = self._parameters.convention.trading_day
             quotes = [
-                quote for quote, position in chain_work.quotes if chain.apply(quote, position)
+                quote
+                for quote, position in chain_work.quotes
+                if chain.apply(quote, position, day(quote.timestamp_ns))
             ]
             if quotes:
                 chain.version += 1

@@ -21,7 +21,8 @@ RowKey = tuple[float, OptionType]
 
 @dataclass(slots=True)
 class QuoteRow:
-    """The latest quote of one option, and the open interest it opened the day with."""
+    """The latest quote of one option, and the open interest at the previous session's close
+    (``open_interest_day`` is the session, as a date ordinal, that the latest quote belongs to)."""
 
     bid: float
     ask: float
@@ -31,6 +32,7 @@ class QuoteRow:
     timestamp_ns: int
     position: StreamPosition
     open_interest_at_open: int
+    open_interest_day: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class SideColumns:
     volume: NDArray[np.int64]
     open_interest: NDArray[np.int64]
     open_interest_at_open: NDArray[np.int64]
+    open_interest_day: NDArray[np.int64]
     timestamp_ns: NDArray[np.int64]
 
     @property
@@ -76,13 +79,22 @@ class ChainState:
     def key(self) -> str:
         return chain_key(self.underlying, self.expiry)
 
-    def apply(self, quote: OptionQuote, position: StreamPosition) -> bool:
-        """Take a quote if it is newer than what the row holds; True when it changed the row."""
+    def apply(self, quote: OptionQuote, position: StreamPosition, trading_day: int = 0) -> bool:
+        """Take a quote if it is newer than what the row holds; True when it changed the row.
+
+        ``trading_day`` (a date ordinal) is the session the quote belongs to: the first quote of
+        a new session makes the row's last open interest the one the change is measured from.
+        """
         row_key = (quote.strike, quote.option_type)
         row = self.rows.get(row_key)
         if row is not None and position <= row.position:
             return False
-        open_interest_at_open = quote.open_interest if row is None else row.open_interest_at_open
+        if row is None:
+            open_interest_at_open = quote.open_interest
+        elif trading_day > row.open_interest_day:
+            open_interest_at_open = row.open_interest  # the previous session's last figure
+        else:
+            open_interest_at_open = row.open_interest_at_open
         self.rows[row_key] = QuoteRow(
             bid=quote.bid,
             ask=quote.ask,
@@ -92,6 +104,7 @@ class ChainState:
             timestamp_ns=quote.timestamp_ns,
             position=position,
             open_interest_at_open=open_interest_at_open,
+            open_interest_day=max(trading_day, 0 if row is None else row.open_interest_day),
         )
         self.applied_quotes += 1
         return True
@@ -124,6 +137,7 @@ class ChainState:
             volume=column("volume", np.int64).astype(np.int64),
             open_interest=column("open_interest", np.int64).astype(np.int64),
             open_interest_at_open=column("open_interest_at_open", np.int64).astype(np.int64),
+            open_interest_day=column("open_interest_day", np.int64).astype(np.int64),
             timestamp_ns=column("timestamp_ns", np.int64).astype(np.int64),
         )
 

@@ -9,6 +9,7 @@ so dividends and carry need not be known. Mapped from ``deltastream.quant.IvReas
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,12 +29,25 @@ GreekName = Literal["delta", "gamma", "vega", "theta", "rho"]
 GREEK_NAMES: tuple[GreekName, ...] = ("delta", "gamma", "vega", "theta", "rho")
 
 
+_NS_PER_MINUTE = 60_000_000_000
+
+
+@functools.lru_cache(maxsize=64)
+def _local_day(minute: int, timezone: str) -> int:
+    """Days start on a whole minute in every time zone, so a minute has one local date."""
+    return dt.datetime.fromtimestamp(minute * 60, ZoneInfo(timezone)).date().toordinal()
+
+
 @dataclass(frozen=True, slots=True)
 class ExpiryConvention:
     """When an expiry date ends: the exchange's closing time in its time zone."""
 
     close: dt.time = dt.time(15, 30)
     timezone: str = "Asia/Kolkata"
+
+    def trading_day(self, at_ns: int) -> int:
+        """The exchange's local date at ``at_ns``, as an ordinal."""
+        return _local_day(at_ns // _NS_PER_MINUTE, self.timezone)
 
     def time_to_expiry(self, expiry: dt.date, at_ns: int) -> float:
         """Year fraction (ACT/365) from ``at_ns`` to the expiry's close; negative once expired."""

@@ -155,3 +155,19 @@ def test_any_order_and_redelivery_ends_at_the_newest_quote_of_each_option(
     }
     assert chain.applied_quotes <= len(delivered)
     assert chain.applied_quotes >= len(newest)
+
+
+def test_open_interest_change_is_measured_from_the_previous_sessions_close() -> None:
+    chain = ChainState("NIFTY", EXPIRY)
+    monday, tuesday = 740_000, 740_001
+    chain.apply(_quote(open_interest=1_000), (1, 0), monday)
+    chain.apply(_quote(open_interest=1_500), (2, 0), monday)
+    assert chain.rows[(24_000.0, CALL)].open_interest_at_open == 1_000  # no earlier session
+    chain.apply(_quote(open_interest=1_600), (3, 0), tuesday)
+    chain.apply(_quote(open_interest=1_450), (4, 0), tuesday)
+    row = chain.rows[(24_000.0, CALL)]
+    assert row.open_interest_at_open == 1_500  # Monday's last figure
+    assert row.open_interest - row.open_interest_at_open == -50
+    assert row.open_interest_day == tuesday
+    chain.apply(_quote(open_interest=1_400), (5, 0), monday)  # a late quote keeps the session
+    assert chain.rows[(24_000.0, CALL)].open_interest_day == tuesday
