@@ -7,7 +7,7 @@ A service checks every call with one interceptor::
     ROLES = auth.method_roles(market_data_pb2.DESCRIPTOR.services_by_name["MarketData"], {
         "GetChain": auth.Role.VIEWER, ...})
     interceptor = auth.auth_interceptor(settings, redis_client, ROLES, scope="marketdata")
-    server = grpc.aio.server(interceptors=[ErrorMappingInterceptor(), interceptor])
+    server = grpc.aio.server(interceptors=grpcutil.server_interceptors(interceptor))
     ...
     await interceptor.close()
 

@@ -1,5 +1,5 @@
-"""Builds the Auth gRPC server: key, store, sessions, servicer, its own token checks, error
-mapping, health and reflection."""
+"""Builds the Auth gRPC server: key, store, sessions, servicer, the shared interceptors
+(tracing, metrics, error mapping) with its own token checks inside, health and reflection."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from deltastream.auth.sessions import Lifetimes, Sessions
 from deltastream.auth.settings import AuthSettings
 from deltastream.auth.store import AuthStore
 from deltastream.auth.verifier import StaticKeys, Verifier
-from deltastream.grpcutil import ErrorMappingInterceptor, add_health_and_reflection
+from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.v1 import auth_pb2, auth_pb2_grpc
 
 SERVICE = auth_pb2.DESCRIPTOR.services_by_name["Auth"]
@@ -88,7 +88,7 @@ async def create_server(settings: AuthSettings) -> RunningServer:
         METHOD_ROLES,
         RateLimiter(redis_client, settings.rate_limit, "auth"),
     )
-    server = grpc.aio.server(interceptors=[ErrorMappingInterceptor(), checks])
+    server = grpc.aio.server(interceptors=server_interceptors(checks))
     auth_pb2_grpc.add_AuthServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     await add_health_and_reflection(server, [SERVICE.full_name])
     port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")

@@ -13,7 +13,7 @@ import redis.asyncio
 from deltastream import auth
 from deltastream.auth import AuthInterceptor, Role, api_key_metadata, bearer_metadata
 from deltastream.auth.interceptor import RETRY_AFTER_METADATA
-from deltastream.grpcutil import ErrorMappingInterceptor, add_health_and_reflection
+from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.v1 import auth_pb2 as pb
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -74,7 +74,7 @@ async def desk(auth_client: AuthClient) -> AsyncIterator[grpc.aio.Channel]:
     interceptor: AuthInterceptor = auth.auth_interceptor(
         settings, redis_client, ROLES, scope=unique("desk")
     )
-    server = grpc.aio.server(interceptors=[ErrorMappingInterceptor(), interceptor])
+    server = grpc.aio.server(interceptors=server_interceptors(interceptor))
     server.add_generic_rpc_handlers([desk_handler()])
     await add_health_and_reflection(server, [SERVICE])
     port = server.add_insecure_port("127.0.0.1:0")
