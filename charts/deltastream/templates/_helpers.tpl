@@ -242,3 +242,32 @@ livenessProbe:
     - {protocol: UDP, port: 53}
     - {protocol: TCP, port: 53}
 {{- end }}
+
+{{/*
+What the operator does in a namespace it serves: (dict "peerings" "kopfpeerings") or
+"clusterkopfpeerings" for the cluster-wide kind. The same rules as k8s/operator/rbac.yaml.
+*/}}
+{{- define "deltastream.operatorRules" -}}
+# The resources it reconciles: watched, finalizers and Kopf's annotations, and their status.
+- apiGroups: [deltastream.io]
+  resources: [markethoursscalers]
+  verbs: [list, watch, patch]
+- apiGroups: [deltastream.io]
+  resources: [markethoursscalers/status]
+  verbs: [patch]
+# What it moves: an HPA's bounds, or a workload's replicas through its scale subresource.
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [get, patch]
+- apiGroups: [apps]
+  resources: [deployments/scale, statefulsets/scale]
+  verbs: [get, patch]
+# Kubernetes Events about each transition and failure.
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+# Peering between its replicas (the operator creates the object if it is missing).
+- apiGroups: [kopf.dev]
+  resources: [{{ .peerings }}]
+  verbs: [list, watch, patch, create]
+{{- end }}

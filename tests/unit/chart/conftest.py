@@ -32,6 +32,8 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "dashboards": {"enabled": True},
     },
     "operator-off": {"operator": {"enabled": False}},
+    "operator-namespaces": {"operator": {"namespaces": ["markets", "desks"]}},
+    "operator-cluster-wide": {"operator": {"clusterWide": True}},
     "scaler-on": {"operator": {"scaler": {"enabled": True}}},
     "everything-on": {
         "image": {"digest": "sha256:" + "ab" * 32},

@@ -196,6 +196,7 @@ CUSTOM_KINDS: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
     ("kopf.dev/v1", "ClusterKopfPeering"): functools.partial(
         crd_schema, "kopf.dev/v1", "ClusterKopfPeering"
     ),
+    ("kopf.dev/v1", "KopfPeering"): functools.partial(crd_schema, "kopf.dev/v1", "KopfPeering"),
 }
 
 

@@ -20,15 +20,16 @@ from .manifests import (
     problems,
 )
 
-CRD_FILE = "markethoursscalers.deltastream.io.yaml"
 ENRICHER = component_name("enricher")
 OPERATOR = component_name("operator")
 
 
-def test_the_chart_crd_is_a_copy_of_the_source_in_k8s() -> None:
-    source = REPOSITORY / "k8s" / "crds" / CRD_FILE
-    copy = CHART_DIR / "crds" / CRD_FILE
-    assert copy.read_bytes() == source.read_bytes(), f"copy {source} to {copy}"
+def test_the_chart_crds_are_copies_of_the_sources_in_k8s() -> None:
+    sources = {path.name: path for path in (REPOSITORY / "k8s" / "crds").glob("*.yaml")}
+    copies = {path.name: path for path in (CHART_DIR / "crds").glob("*.yaml")}
+    assert set(copies) == set(sources)
+    for name, source in sources.items():
+        assert copies[name].read_bytes() == source.read_bytes(), f"copy {source} to {copies[name]}"
 
 
 def test_helm_installs_the_crds(chart: helm.Chart) -> None:
@@ -43,13 +44,24 @@ def test_helm_installs_the_crds(chart: helm.Chart) -> None:
             assert problems(crd, version) == (), crd["metadata"]["name"]
 
 
+@pytest.mark.parametrize("preset", ["defaults", "operator-namespaces", "operator-cluster-wide"])
 def test_the_operator_replicas_share_the_peering_the_chart_creates(
-    renders: Callable[[str], list[Manifest]],
+    renders: Callable[[str], list[Manifest]], preset: str
 ) -> None:
-    objects = renders("defaults")
+    objects = renders(preset)
     container = named(objects, "Deployment", OPERATOR)["spec"]["template"]["spec"]["containers"][0]
     env = {var["name"]: var.get("value") for var in container["env"]}
-    assert named(objects, "ClusterKopfPeering", env["DELTASTREAM_OPERATOR_PEERING"])
+    served = [name for name in env["DELTASTREAM_OPERATOR_NAMESPACES"].split(",") if name]
+    if served:
+        peerings = of_kind(objects, "KopfPeering")
+        assert sorted(peering["metadata"]["namespace"] for peering in peerings) == sorted(served)
+        assert of_kind(objects, "ClusterKopfPeering") == []
+    else:
+        peerings = of_kind(objects, "ClusterKopfPeering")
+        assert of_kind(objects, "KopfPeering") == []
+    assert {peering["metadata"]["name"] for peering in peerings} == {
+        env["DELTASTREAM_OPERATOR_PEERING"]
+    }
     assert env["POD_ID"] == "$(POD_NAME)"
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     health = next(port for port in container["ports"] if port["name"] == "health")
@@ -85,37 +97,55 @@ def test_the_scaler_is_off_by_default(renders: Callable[[str], list[Manifest]]) 
     assert of_kind(renders("defaults"), "MarketHoursScaler") == []
 
 
-def _granted(role: Manifest, group: str, resource: str) -> set[str]:
+Grant = tuple[str, str, str]
+
+
+def grants(role: Manifest) -> set[Grant]:
+    """(API group, resource, verb) of every permission a Role or ClusterRole gives."""
     return {
-        verb
+        (group, resource, verb)
         for rule in role["rules"]
-        if group in rule["apiGroups"] and resource in rule["resources"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
         for verb in rule["verbs"]
     }
 
 
-def test_the_operator_may_do_what_it_does(renders: Callable[[str], list[Manifest]]) -> None:
+@pytest.fixture(scope="module")
+def reference_roles() -> dict[str, set[Grant]]:
+    """The operator's least-privilege roles as k8s/ writes them, by kind."""
+    roles = load_yaml_documents((REPOSITORY / "k8s" / "operator" / "rbac.yaml").read_text())
+    return {role["kind"]: grants(role) for role in roles if role["kind"] in {"Role", "ClusterRole"}}
+
+
+def test_the_operator_has_the_permissions_of_k8s_operator_in_its_namespace(
+    renders: Callable[[str], list[Manifest]], reference_roles: dict[str, set[Grant]]
+) -> None:
     objects = renders("defaults")
-    role = named(objects, "ClusterRole", OPERATOR)
-    needs = {
-        ("deltastream.io", "markethoursscalers"): {"get", "list", "watch", "patch"},
-        ("deltastream.io", "markethoursscalers/status"): {"patch"},
-        ("autoscaling", "horizontalpodautoscalers"): {"get", "list", "watch", "patch"},
-        ("apps", "deployments/scale"): {"get", "patch"},
-        ("", "events"): {"create"},
-        ("kopf.dev", "kopfpeerings"): {"get", "list", "watch", "patch"},
-        ("kopf.dev", "clusterkopfpeerings"): {"get", "list", "watch", "patch"},
-        ("apiextensions.k8s.io", "customresourcedefinitions"): {"list", "watch"},
-    }
-    for (group, resource), verbs in needs.items():
-        assert verbs <= _granted(role, group, resource), f"{group}/{resource}"
-    assert not any("*" in rule["verbs"] or "*" in rule["resources"] for rule in role["rules"])
-    binding = named(objects, "ClusterRoleBinding", OPERATOR)
-    assert binding["roleRef"]["name"] == OPERATOR
-    pod = named(objects, "Deployment", OPERATOR)["spec"]["template"]["spec"]
-    assert binding["subjects"] == [
-        {"kind": "ServiceAccount", "name": pod["serviceAccountName"], "namespace": "markets"}
+    assert grants(named(objects, "Role", OPERATOR)) == reference_roles["Role"]
+    discovery = named(objects, "ClusterRole", f"{OPERATOR}-discovery")
+    assert grants(discovery) == reference_roles["ClusterRole"]
+    assert [role["metadata"]["name"] for role in of_kind(objects, "ClusterRole")] == [
+        f"{OPERATOR}-discovery"
     ]
+    pod = named(objects, "Deployment", OPERATOR)["spec"]["template"]["spec"]
+    for binding in of_kind(objects, "RoleBinding") + of_kind(objects, "ClusterRoleBinding"):
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": pod["serviceAccountName"], "namespace": "markets"}
+        ]
+
+
+def test_cluster_wide_the_same_permissions_reach_every_namespace(
+    renders: Callable[[str], list[Manifest]], reference_roles: dict[str, set[Grant]]
+) -> None:
+    objects = renders("operator-cluster-wide")
+    expected = {
+        (group, "clusterkopfpeerings" if resource == "kopfpeerings" else resource, verb)
+        for group, resource, verb in reference_roles["Role"]
+    }
+    assert grants(named(objects, "ClusterRole", OPERATOR)) == expected
+    assert named(objects, "ClusterRoleBinding", OPERATOR)["roleRef"]["name"] == OPERATOR
+    assert of_kind(objects, "Role") == []
 
 
 def test_only_the_operator_mounts_an_api_token(objects: list[Manifest]) -> None:

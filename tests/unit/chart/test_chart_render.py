@@ -48,10 +48,17 @@ def test_custom_kinds_are_the_only_ones_outside_the_openapi_schemas(
     assert ("monitoring.coreos.com/v1", "ServiceMonitor") in outside
 
 
-def test_objects_are_namespaced_and_uniquely_named(objects: list[Manifest]) -> None:
+def test_objects_are_namespaced_and_uniquely_named(objects: list[Manifest], value_set: str) -> None:
     namespaced = [manifest for manifest in objects if manifest["kind"] not in CLUSTER_SCOPED]
-    assert {manifest["metadata"].get("namespace") for manifest in namespaced} == {NAMESPACE}
-    names = Counter((manifest["kind"], manifest["metadata"]["name"]) for manifest in objects)
+    served = VALUE_SETS[value_set].get("operator", {}).get("namespaces", [])
+    assert {manifest["metadata"].get("namespace") for manifest in namespaced} == {
+        NAMESPACE,
+        *served,
+    }
+    names = Counter(
+        (manifest["kind"], manifest["metadata"].get("namespace"), manifest["metadata"]["name"])
+        for manifest in objects
+    )
     assert [key for key, count in names.items() if count > 1] == []
 
 
