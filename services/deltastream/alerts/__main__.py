@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pymongo
@@ -35,9 +36,11 @@ async def serve(settings: AlertsSettings) -> None:
         evaluator = create_evaluator(settings, db, redis_client)
         deliverer = create_deliverer(settings, db)
         workers = [
-            threading.Thread(target=evaluator.run, args=(stop,), name="evaluator"),
+            threading.Thread(target=_or_stop, args=(stop, evaluator.run, stop), name="evaluator"),
             threading.Thread(
-                target=deliverer.run, args=(stop, settings.webhook_poll_seconds), name="webhooks"
+                target=_or_stop,
+                args=(stop, deliverer.run, stop, settings.webhook_poll_seconds),
+                name="webhooks",
             ),
         ]
     for worker in workers:
@@ -49,6 +52,17 @@ async def serve(settings: AlertsSettings) -> None:
     mongo.close()
     redis_client.close()
     log.info("alerts stopped")
+
+
+def _or_stop(stop: threading.Event, work: Callable[..., None], *args: Any) -> None:
+    """Run a worker; if it dies of an unexpected error, stop the process (and let its
+    supervisor restart it) rather than serve the API with no evaluation behind it."""
+    try:
+        work(*args)
+    except Exception:
+        log.exception("a worker failed; stopping")
+        stop.set()
+        raise
 
 
 def main() -> None:

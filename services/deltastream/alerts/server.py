@@ -59,6 +59,7 @@ async def create_server(settings: AlertsSettings) -> RunningServer:
     policy = RulePolicy(
         default_cooldown_seconds=settings.default_cooldown_seconds,
         allow_private_webhooks=settings.webhook_allow_private_addresses,
+        underlyings=frozenset(settings.underlyings),
     )
     server = grpc.aio.server(interceptors=server_interceptors())
     servicer = AlertsServicer(AlertQueries(db), redis_client, policy)

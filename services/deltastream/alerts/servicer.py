@@ -14,6 +14,7 @@ import redis.asyncio
 from deltastream import validation
 from deltastream.alerts import model, requests
 from deltastream.alerts.queries import AlertQueries
+from deltastream.errors import InvalidArgumentError
 from deltastream.v1 import alerts_pb2 as pb
 from deltastream.v1 import alerts_pb2_grpc as pb_grpc
 
@@ -33,6 +34,17 @@ class RulePolicy:
 
     default_cooldown_seconds: float
     allow_private_webhooks: bool
+    underlyings: frozenset[str] = frozenset()  # the evaluated ones; empty: any
+
+    def check(self, spec: model.RuleSpec) -> model.RuleSpec:
+        """``spec`` if its underlying is evaluated (a rule on another would never fire)."""
+        underlying = spec.scope.underlying
+        if self.underlyings and underlying not in self.underlyings:
+            evaluated = ", ".join(sorted(self.underlyings))
+            raise InvalidArgumentError(
+                "rule.underlying", f"{underlying} is not evaluated here (only {evaluated})"
+            )
+        return spec
 
 
 class AlertsServicer(pb_grpc.AlertsServicer):
@@ -47,10 +59,12 @@ class AlertsServicer(pb_grpc.AlertsServicer):
         self, request: pb.CreateRuleRequest, context: Context
     ) -> pb.CreateRuleResponse:
         owner = requests.subject_of(context)
-        spec = requests.rule_spec(
-            request.rule,
-            default_cooldown_seconds=self._policy.default_cooldown_seconds,
-            allow_private_webhooks=self._policy.allow_private_webhooks,
+        spec = self._policy.check(
+            requests.rule_spec(
+                request.rule,
+                default_cooldown_seconds=self._policy.default_cooldown_seconds,
+                allow_private_webhooks=self._policy.allow_private_webhooks,
+            )
         )
         secret = secrets.token_urlsafe(32) if spec.webhook_url else ""
         rule = model.Rule(uuid.uuid4().hex, owner, spec, time.time_ns(), secret)

@@ -19,7 +19,7 @@ class AlertsSettings(ServiceSettings):
     grpc_port: int = Field(default=50053, ge=0, le=65535, description="0 picks a free port.")
     underlyings: list[str] = Field(
         default=["NIFTY", "BANKNIFTY", "FINNIFTY"],
-        description="Underlyings whose enriched streams the evaluator reads.",
+        description="Underlyings evaluated (and accepted in new rules).",
     )
     evaluate: bool = Field(
         default=True,

@@ -43,7 +43,7 @@ def alerts_settings(
         grpc_port=0,
         grpc_host="127.0.0.1",
         metrics_port=0,
-        underlyings=[underlying],
+        underlyings=[underlying, "NIFTY", "BANKNIFTY"],
         consumer_name="evaluator-1",
         block_ms=20,
         rules_refresh_seconds=0.0,

@@ -183,6 +183,13 @@ def test_an_instrument_rule_is_accepted(alerts: Stub, desk: Metadata) -> None:
     assert _create(alerts, desk, spec).rule.spec.option_type == market_pb2.OPTION_TYPE_PUT
 
 
+def test_a_rule_on_an_underlying_not_evaluated_is_refused(alerts: Stub, desk: Metadata) -> None:
+    with pytest.raises(grpc.RpcError) as error:
+        _create(alerts, desk, _pcr_rule("FINNIFTY"))
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.value.details().startswith("rule.underlying: FINNIFTY is not evaluated here")
+
+
 def test_a_forged_subject_is_refused(alerts: Stub) -> None:
     metadata = (("x-deltastream-subject", '{"$ne": null}'),)
     with pytest.raises(grpc.RpcError) as error:
