@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeAlias
 
 from deltastream import validation
@@ -32,13 +33,15 @@ class AnalyticsServicer(pb_grpc.AnalyticsServicer):
             request.iv_history_start_ns, "iv_history_start_ns"
         )
         latest = await self._queries.latest(underlying, expiry)
-        baseline = await self._queries.baseline(
-            underlying,
-            latest["expiry"],
-            since_ns or compute.start_of_day_ns(int(latest["timestamp_ns"])),
-        )
-        history = await self._queries.atm_iv_history(
-            underlying, latest["expiry"], history_start_ns, self._iv_history_max_samples
+        baseline, history = await asyncio.gather(
+            self._queries.baseline(
+                underlying,
+                latest["expiry"],
+                since_ns or compute.start_of_day_ns(int(latest["timestamp_ns"])),
+            ),
+            self._queries.atm_iv_history(
+                underlying, latest["expiry"], history_start_ns, self._iv_history_max_samples
+            ),
         )
         current = float(latest.get("analytics", {}).get("atm_iv") or float("nan"))
         return messages.chain_analytics_response(
