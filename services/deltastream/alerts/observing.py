@@ -94,13 +94,14 @@ def _open_interest(
     scope: Scope, chain: pb.ChainSnapshot, quote: pb.EnrichedQuote | None
 ) -> float | None:
     """Open interest (windowed rules measure its change themselves), or its percent change
-    since the day's open when the rule has no window."""
+    since the previous session's close (the enricher's ``open_interest_change``) when the rule
+    has no window."""
     quotes = [quote] if quote is not None else _all_quotes(chain)
     total = sum(q.quote.open_interest for q in quotes)
     if scope.window_seconds > 0:
         return float(total)
-    at_open = total - sum(q.open_interest_change for q in quotes)
-    return 100.0 * (total - at_open) / at_open if at_open > 0 else None
+    before = total - sum(q.open_interest_change for q in quotes)
+    return 100.0 * (total - before) / before if before > 0 else None
 
 
 def _all_quotes(chain: pb.ChainSnapshot) -> list[pb.EnrichedQuote]:

@@ -59,9 +59,9 @@ def _scope(kind: RuleKind, **fields: object) -> Scope:
         (_scope(RuleKind.IV, expiry="2030-01-31", strike=24_000.0, option_type=CALL), 0.18),
         (_scope(RuleKind.IV_CHANGE, expiry="2030-01-31", window_seconds=60), 0.17),
         (_scope(RuleKind.MAX_PAIN_MOVE, expiry="2030-01-31"), 24_000.0),
-        # 3,000 contracts now, 3,000 at the open: 0 %
+        # 3,000 contracts now, 3,000 at the previous close: 0 %
         (_scope(RuleKind.OI_CHANGE, expiry="2030-01-31"), 0.0),
-        # one option: 1,100 now, 1,000 at the open
+        # one option: 1,100 now, 1,000 at the previous close
         (
             _scope(RuleKind.OI_CHANGE, expiry="2030-01-31", strike=24_000.0, option_type=CALL),
             10.0,
