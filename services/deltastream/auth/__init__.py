@@ -11,13 +11,15 @@ A service checks every call with one interceptor::
     ...
     await interceptor.close()
 
-and a handler reads its caller with ``auth.current_principal()``. A client sends
+and a handler reads its caller with ``auth.current_principal()``. A REST route depends on
+``auth.require(auth.Role.VIEWER)`` (see ``deltastream.auth.rest``). A client sends
 ``metadata=auth.bearer_metadata(access_token)`` or ``auth.api_key_metadata(key)``.
 The service itself runs as ``python -m deltastream.auth`` (``deltastream.auth.server``).
 """
 
+from deltastream.auth.admission import Admission
 from deltastream.auth.client import api_key_metadata, bearer_metadata
-from deltastream.auth.guard import auth_interceptor, verifier
+from deltastream.auth.guard import admission_for, auth_interceptor, verifier
 from deltastream.auth.interceptor import (
     AuthInterceptor,
     MethodRoles,
@@ -25,11 +27,13 @@ from deltastream.auth.interceptor import (
     method_roles,
 )
 from deltastream.auth.keys import generate_development_key
+from deltastream.auth.rest import require
 from deltastream.auth.roles import CredentialKind, Principal, Role
 from deltastream.auth.settings import AuthSettings, TokenCheckSettings
 from deltastream.auth.verifier import Credential, Verifier, credential_from_headers
 
 __all__ = [
+    "Admission",
     "AuthInterceptor",
     "AuthSettings",
     "Credential",
@@ -39,6 +43,7 @@ __all__ = [
     "Role",
     "TokenCheckSettings",
     "Verifier",
+    "admission_for",
     "api_key_metadata",
     "auth_interceptor",
     "bearer_metadata",
@@ -46,5 +51,6 @@ __all__ = [
     "current_principal",
     "generate_development_key",
     "method_roles",
+    "require",
     "verifier",
 ]

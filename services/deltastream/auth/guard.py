@@ -1,14 +1,16 @@
-"""One call that gives a service its token checks: ``auth_interceptor(settings, redis, roles)``.
+"""One call that gives a service its token checks: ``auth_interceptor(settings, redis, roles)``
+for gRPC, ``admission_for(settings, redis, scope=...)`` for the REST dependency.
 
 It picks the key source (a public key from the settings, or the Auth service's key set over
-gRPC), and wires the verifier, the credential registry and the per-caller rate limit into an
-``AuthInterceptor``. The service closes it (``await interceptor.close()``) when it stops.
+gRPC), and wires the verifier, the credential registry and the per-caller rate limit together.
+A gRPC service closes its interceptor (``await interceptor.close()``) when it stops.
 """
 
 from __future__ import annotations
 
 import redis.asyncio
 
+from deltastream.auth.admission import Admission
 from deltastream.auth.interceptor import AuthInterceptor, MethodRoles
 from deltastream.auth.keys import public_key_from_pem
 from deltastream.auth.ratelimit import RateLimiter
@@ -36,8 +38,15 @@ def auth_interceptor(
     scope: str,
 ) -> AuthInterceptor:
     """The interceptor of a service named ``scope`` (its request budgets are its own)."""
-    keys = key_source(settings)
-    checks = Verifier(keys, CredentialRegistry(redis_client), settings.audience)
-    limiter = RateLimiter(redis_client, settings.rate_limit, scope)
+    checks = admission_for(settings, redis_client, scope=scope)
+    keys = checks.verifier.keys
     on_close = keys.close if isinstance(keys, JwksClient) else None
-    return AuthInterceptor(checks, roles, limiter, on_close)
+    return AuthInterceptor(checks, roles, on_close)
+
+
+def admission_for(
+    settings: TokenCheckSettings, redis_client: redis.asyncio.Redis, *, scope: str
+) -> Admission:
+    """The checks of a service named ``scope``, for an interceptor or a REST dependency."""
+    limiter = RateLimiter(redis_client, settings.rate_limit, scope)
+    return Admission(verifier(settings, redis_client), limiter)

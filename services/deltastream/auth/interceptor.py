@@ -16,9 +16,8 @@ from typing import Any
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 
-from deltastream.auth.ratelimit import RateLimiter
+from deltastream.auth.admission import Admission
 from deltastream.auth.roles import Principal, Role
-from deltastream.auth.verifier import Verifier, credential_from_headers
 from deltastream.errors import (
     DeltaStreamError,
     PermissionDeniedError,
@@ -69,14 +68,12 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] # grpc 
 
     def __init__(
         self,
-        verifier: Verifier,
+        admission: Admission,
         roles: MethodRoles,
-        rate_limiter: RateLimiter | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self._verifier = verifier
+        self._admission = admission
         self._roles = dict(roles)
-        self._rate_limiter = rate_limiter
         self._on_close = on_close
 
     async def intercept_service(
@@ -93,19 +90,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] # grpc 
         required = self._roles[method]
         if required is None:
             return handler
-        return _guarded(handler, lambda context: self.admit(required, context))
-
-    async def admit(self, required: Role, context: Any) -> Principal:
-        """The caller, once authenticated, within budget and holding ``required``."""
-        credential = credential_from_headers(context.invocation_metadata() or ())
-        if credential is None:
-            raise UnauthenticatedError("send 'authorization: Bearer <access token>' or x-api-key")
-        principal = await self._verifier.authenticate(credential)
-        if self._rate_limiter is not None:
-            await self._rate_limiter.acquire(principal.rate_key)
-        if not principal.has_role(required):
-            raise PermissionDeniedError(principal.subject, required.label)
-        return principal
+        return _guarded(
+            handler,
+            lambda context: self._admission.admit(context.invocation_metadata() or (), required),
+        )
 
     async def close(self) -> None:
         """Release what the checks hold (the key-set client's channel)."""

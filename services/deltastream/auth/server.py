@@ -10,6 +10,7 @@ import grpc
 import redis.asyncio
 from pymongo import AsyncMongoClient
 
+from deltastream.auth.admission import Admission
 from deltastream.auth.bootstrap import ensure_admin, publish_api_keys
 from deltastream.auth.interceptor import AuthInterceptor, method_roles
 from deltastream.auth.keys import KeyConfigurationError, load_signing_key
@@ -83,10 +84,9 @@ async def create_server(settings: AuthSettings) -> RunningServer:
         registry,
         (key, settings.jwks_max_age_seconds, settings.auth_issuer),
     )
+    verifier = Verifier(StaticKeys([key.verification_key]), registry, settings.audience)
     checks = AuthInterceptor(
-        Verifier(StaticKeys([key.verification_key]), registry, settings.audience),
-        METHOD_ROLES,
-        RateLimiter(redis_client, settings.rate_limit, "auth"),
+        Admission(verifier, RateLimiter(redis_client, settings.rate_limit, "auth")), METHOD_ROLES
     )
     server = grpc.aio.server(interceptors=server_interceptors(checks))
     auth_pb2_grpc.add_AuthServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]

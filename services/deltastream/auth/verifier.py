@@ -126,7 +126,7 @@ class Verifier:
     """Turns a presented credential into a ``Principal``, or raises UnauthenticatedError."""
 
     def __init__(self, keys: KeySource, registry: CredentialRegistry, audience: Audience) -> None:
-        self._keys = keys
+        self.keys = keys
         self._registry = registry
         self._audience = audience
 
@@ -136,7 +136,7 @@ class Verifier:
         return await self.verify_access_token(credential.value)
 
     async def verify_access_token(self, token: str) -> Principal:
-        key = await self._keys.key(key_id_of(token))
+        key = await self.keys.key(key_id_of(token))
         keys: Mapping[str, VerificationKey] = {} if key is None else {key.key_id: key}
         claims = verify_access_token(token, keys, self._audience)
         if claims.session_id and await self._registry.is_session_revoked(claims.session_id):
