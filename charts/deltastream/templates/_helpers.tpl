@@ -46,7 +46,8 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{/*
 The services of the platform. For each: the Python module the container runs, its ports (the
 first one is its API), how its health is probed, where its metrics are served, and which peers
-it calls (the NetworkPolicies are derived from `calls`). The operator is listed apart
+it calls (the NetworkPolicies are derived from `calls`). Every API checks tokens: it calls auth
+for the key set and Redis for revocations and rate limits. The operator is listed apart
 ("deltastream.operator").
 */}}
 {{- define "deltastream.services" -}}
@@ -69,21 +70,21 @@ marketdata:
   ports: [{name: grpc, port: 50051}, {name: metrics, port: 9100}]
   probe: {kind: grpc, port: 50051}
   metrics: {port: metrics, path: /metrics}
-  calls: [redis, mongo]
+  calls: [redis, mongo, auth]
   clients: true
 analytics:
   module: deltastream.analytics
   ports: [{name: grpc, port: 50054}, {name: metrics, port: 9100}]
   probe: {kind: grpc, port: 50054}
   metrics: {port: metrics, path: /metrics}
-  calls: [mongo]
+  calls: [redis, mongo, auth]
   clients: true
 gateway:
   module: deltastream.gateway
   ports: [{name: http, port: 8000}]
   probe: {kind: http, port: http, path: /healthz}
   metrics: {port: http, path: /metrics}
-  calls: [marketdata, analytics, auth, alerts]
+  calls: [redis, marketdata, analytics, auth, alerts]
   clients: true
 auth:
   module: deltastream.auth
@@ -97,8 +98,10 @@ alerts:
   ports: [{name: grpc, port: 50053}, {name: metrics, port: 9100}]
   probe: {kind: grpc, port: 50053}
   metrics: {port: metrics, path: /metrics}
-  calls: [redis, mongo]
+  calls: [redis, mongo, auth]
   clients: true
+  # Its evaluator must run in exactly one process: never two pods, even during a rollout.
+  singleton: true
 {{- end }}
 
 {{- define "deltastream.operator" -}}
@@ -176,7 +179,7 @@ metrics: {port: metrics, path: /metrics}
 {{- range $peer := .calls }}
 {{- if hasKey $services $peer }}
 {{- $port := (first (index $services $peer).ports).port }}
-- name: {{ printf "DELTASTREAM_%s_ADDRESS" (upper $peer) }}
+- name: {{ printf "DELTASTREAM_%s_TARGET" (upper $peer) }}
   value: {{ printf "%s-%s:%v" (include "deltastream.fullname" $root) $peer $port | quote }}
 {{- end }}
 {{- end }}

@@ -16,6 +16,9 @@ with the key to change.
 {{- if and .Values.auth.enabled (not .Values.auth.privateKeySecret.name) }}
 {{- fail "auth: set auth.privateKeySecret.name to the Secret holding the token signing key" }}
 {{- end }}
+{{- if and .Values.auth.bootstrapAdmin.user (not .Values.auth.bootstrapAdmin.passwordSecret.name) }}
+{{- fail "auth.bootstrapAdmin.user needs auth.bootstrapAdmin.passwordSecret.name, the Secret holding its password" }}
+{{- end }}
 {{- if and .Values.operator.scaler.enabled (not (and .Values.enricher.enabled $autoscaling.enabled)) }}
 {{- fail "operator.scaler.enabled needs the enricher's HPA (enricher.enabled and enricher.autoscaling.enabled): the scaler moves its bounds" }}
 {{- end }}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+import helm_python as helm
 import pytest
 
 from .conftest import VALUE_SETS
@@ -18,6 +19,7 @@ from .manifests import (
     of_kind,
     pod_specs,
     problems,
+    render,
 )
 
 SERVICES = ("feed", "enricher", "marketdata", "analytics", "gateway", "auth", "alerts")
@@ -195,3 +197,32 @@ def test_dev_datastores_replace_the_external_urls(renders: Callable[[str], list[
         f"mongodb://{component_name('mongo')}:27017"
     )
     assert of_kind(renders("defaults"), "StatefulSet") == []
+
+
+def test_every_api_finds_the_auth_key_set(renders: Callable[[str], list[Manifest]]) -> None:
+    objects = renders("defaults")
+    for service in ("marketdata", "analytics", "alerts", "gateway"):
+        deployment = named(objects, "Deployment", component_name(service))
+        env = {
+            var["name"]: var.get("value")
+            for var in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        assert env["DELTASTREAM_AUTH_TARGET"] == f"{component_name('auth')}:50052", service
+
+
+def test_the_alert_evaluator_never_runs_twice(renders: Callable[[str], list[Manifest]]) -> None:
+    alerts = named(renders("defaults"), "Deployment", component_name("alerts"))["spec"]
+    assert alerts["replicas"] == 1
+    # A rollout stops the old pod before it starts the new one.
+    assert alerts["strategy"]["rollingUpdate"] == {"maxSurge": 0, "maxUnavailable": 1}
+
+
+def test_the_bootstrap_admin_password_comes_from_a_secret(chart: helm.Chart) -> None:
+    values = {"auth": {"bootstrapAdmin": {"user": "root", "passwordSecret": {"name": "admin"}}}}
+    auth = named(render(chart, values), "Deployment", component_name("auth"))
+    env = {var["name"]: var for var in auth["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["DELTASTREAM_AUTH_BOOTSTRAP_ADMIN"]["value"] == "root"
+    assert env["DELTASTREAM_AUTH_BOOTSTRAP_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "admin",
+        "key": "password",
+    }

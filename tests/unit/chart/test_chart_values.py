@@ -67,6 +67,7 @@ def test_the_default_values_satisfy_the_schema(chart: helm.Chart) -> None:
             "maxProperties: got 2, want 1",
         ),
         ({"networkPolicy": {"enabled": "yes"}}, "/networkPolicy/enabled", "want boolean"),
+        ({"alerts": {"replicas": 2}}, "/alerts/replicas", "maximum"),
         (
             {"networkPolicy": {"clients": [{"namespace": "edge"}]}},
             "/networkPolicy/clients/0",
@@ -97,6 +98,10 @@ def test_the_schema_rejects_a_wrong_value_by_its_path(
         ({"redis": {"url": ""}}, "set redis.url or redis.urlSecret.name"),
         ({"mongo": {"uriSecret": {"name": ""}}}, "set mongo.uriSecret.name"),
         ({"auth": {"privateKeySecret": {"name": ""}}}, "set auth.privateKeySecret.name"),
+        (
+            {"auth": {"bootstrapAdmin": {"user": "root"}}},
+            "auth.bootstrapAdmin.user needs auth.bootstrapAdmin.passwordSecret.name",
+        ),
     ],
 )
 def test_contradicting_values_fail_with_the_key_to_change(
