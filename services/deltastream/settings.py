@@ -6,8 +6,12 @@ the service's ``__main__`` and passed down, never read from a module-level globa
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from deltastream.market.enrichment import ExpiryConvention
 
 
 class ServiceSettings(BaseSettings):
@@ -27,3 +31,10 @@ class ServiceSettings(BaseSettings):
         default=9100, ge=0, le=65535, description="Port of the Prometheus /metrics endpoint."
     )
     log_level: str = Field(default="INFO", description="Python logging level name.")
+    expiry_timezone: str = Field(default="Asia/Kolkata", description="The exchange's time zone.")
+    expiry_close: dt.time = Field(
+        default=dt.time(15, 30), description="Options expire at this local time of their date."
+    )
+
+    def expiry_convention(self) -> ExpiryConvention:
+        return ExpiryConvention(close=self.expiry_close, timezone=self.expiry_timezone)

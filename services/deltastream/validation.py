@@ -11,6 +11,7 @@ import re
 
 from deltastream.errors import InvalidArgumentError
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 
 
@@ -28,6 +29,8 @@ def expiry(value: object, field: str = "expiry") -> dt.date:
     """An expiry date in ISO format (YYYY-MM-DD)."""
     if not isinstance(value, str):
         raise InvalidArgumentError(field, "an ISO date (YYYY-MM-DD) is required")
+    if not _ISO_DATE.fullmatch(value):
+        raise InvalidArgumentError(field, f"not an ISO date (YYYY-MM-DD): {value[:40]!r}")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -11,7 +11,6 @@ from deltastream import bus, store
 from deltastream.enricher.processing import Enricher, EnrichmentParameters
 from deltastream.enricher.service import EnricherLoop
 from deltastream.enricher.settings import EnricherSettings
-from deltastream.market.enrichment import ExpiryConvention
 from deltastream.runtime import start_service
 
 log = logging.getLogger("deltastream.enricher")
@@ -32,9 +31,7 @@ def main() -> None:
     )
     parameters = EnrichmentParameters(
         risk_free_rate=settings.risk_free_rate,
-        convention=ExpiryConvention(
-            close=dt.time.fromisoformat(settings.expiry_close), timezone=settings.expiry_timezone
-        ),
+        convention=settings.expiry_convention(),
         snapshot_interval_seconds=settings.snapshot_interval_seconds,
         enriched_max_length=settings.enriched_max_length,
         dead_letter_max_length=settings.dead_letter_max_length,

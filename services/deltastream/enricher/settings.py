@@ -34,8 +34,6 @@ class EnricherSettings(ServiceSettings):
     )
     claim_interval_seconds: float = Field(default=5.0, gt=0)
     risk_free_rate: float = Field(default=0.065, description="Continuously compounded rate.")
-    expiry_timezone: str = Field(default="Asia/Kolkata")
-    expiry_close: str = Field(default="15:30", description="Options expire at this local time.")
     snapshot_interval_seconds: float = Field(
         default=1.0, ge=0, description="At most one history snapshot per chain this often."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 from typing import Any
 
 from pymongo import ASCENDING
@@ -12,13 +13,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 from deltastream import store
 from deltastream.errors import InvalidArgumentError, NotFoundError
 from deltastream.market.chain import chain_key
+from deltastream.market.enrichment import ExpiryConvention
 
 Document = dict[str, Any]
 
 
 class ChainQueries:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], convention: ExpiryConvention) -> None:
         self._db = db
+        self._convention = convention
 
     async def latest(self, underlying: str, expiry: dt.date | None) -> Document:
         """The latest chain; the nearest unexpired expiry when ``expiry`` is None."""
@@ -32,15 +35,21 @@ class ChainQueries:
             raise NotFoundError(f"chain {chain_key(underlying, expiry)}")
         return document
 
-    async def expiries(self, underlying: str, today: dt.date | None = None) -> list[str]:
-        """Unexpired expiries with a chain, nearest first."""
-        cutoff = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    async def expiries(self, underlying: str, now_ns: int | None = None) -> list[str]:
+        """Expiries with a chain that have not expired yet (before their close), nearest first."""
+        now_ns = time.time_ns() if now_ns is None else now_ns
+        today = dt.date.fromordinal(self._convention.trading_day(now_ns)).isoformat()
         cursor = (
             self._db[store.LATEST]
-            .find({"underlying": underlying, "expiry": {"$gte": cutoff}}, {"expiry": 1})
+            .find({"underlying": underlying, "expiry": {"$gte": today}}, {"expiry": 1})
             .sort("expiry", ASCENDING)
         )
-        return [document["expiry"] async for document in cursor]
+        return [
+            document["expiry"]
+            async for document in cursor
+            if self._convention.time_to_expiry(dt.date.fromisoformat(document["expiry"]), now_ns)
+            > 0
+        ]
 
     async def history(
         self,

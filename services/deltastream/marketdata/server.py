@@ -46,7 +46,9 @@ async def create_server(settings: MarketDataSettings) -> RunningServer:
     redis_client = redis.asyncio.Redis.from_url(settings.redis_url, decode_responses=False)
     fanout = Fanout(redis_client, settings.underlyings)
     server = grpc.aio.server(interceptors=server_interceptors())
-    servicer = MarketDataServicer(ChainQueries(mongo[settings.mongo_db]), fanout)
+    servicer = MarketDataServicer(
+        ChainQueries(mongo[settings.mongo_db], settings.expiry_convention()), fanout
+    )
     market_data_pb2_grpc.add_MarketDataServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     await add_health_and_reflection(server, [SERVICE_NAME])
     port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")

@@ -122,6 +122,9 @@ def test_expiries_are_iso_dates() -> None:
         "\uff12\uff10\uff12\uff16-11-26",  # full-width digits
         "2026-11-26; drop",
         "9" * 10_000,
+        "20261126",  # ISO basic format: Python parses it, the contract says YYYY-MM-DD
+        "2026-W48-4",  # ISO week date
+        "2026-330",  # ISO ordinal date
     ],
 )
 def test_anything_else_is_not_an_expiry(value: object) -> None:
