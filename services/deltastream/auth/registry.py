@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import redis.asyncio
 
 from deltastream.auth.roles import Role, role_labels, roles_from_labels
+
+log = logging.getLogger(__name__)
 
 API_KEYS = "auth:api-keys"
 REVOKED_SESSION_PREFIX = "auth:revoked-session:"
@@ -58,8 +61,13 @@ class CredentialRegistry:
         raw = await self._client.hget(API_KEYS, key_id)
         if raw is None:
             return None
-        data = json.loads(raw)
-        return ApiKeyEntry(key_id, data["digest"], data["name"], roles_from_labels(data["roles"]))
+        try:
+            data = json.loads(raw)
+            roles = roles_from_labels(data["roles"])
+            return ApiKeyEntry(key_id, str(data["digest"]), str(data["name"]), roles)
+        except (ValueError, KeyError, TypeError):
+            log.warning("unreadable API key entry in Redis; refused", extra={"key_id": key_id})
+            return None
 
     async def revoke_session(self, session_id: str, lifetime: dt.timedelta) -> None:
         """Refuse the session's access tokens for ``lifetime`` (the access-token lifetime)."""

@@ -187,3 +187,12 @@ async def test_the_bootstrap_admin_is_created_once(
     await second.stop(0)
     call = auth_client.login("late-admin", ADMIN_PASSWORD)
     assert await status_of(call) == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_an_unreadable_registry_entry_is_refused_not_an_error(
+    auth_client: AuthClient, redis_client: redis.Redis
+) -> None:
+    created = await create_key(auth_client, unique("desk"), Role.VIEWER)
+    redis_client.hset(API_KEYS, created.api_key.key_id, b'{"digest": 1}')
+    call = auth_client.stub.WhoAmI(pb.WhoAmIRequest(), metadata=api_key_metadata(created.key))
+    assert await status_of(call) == grpc.StatusCode.UNAUTHENTICATED
