@@ -59,15 +59,20 @@ def test_the_module_runs_the_operator(
         process = subprocess.Popen(
             [sys.executable, "-m", "deltastream_operator"], env=env, stdout=log, stderr=log
         )
+        labels = f'bound="max",name="deltastream-enricher",namespace="{namespace}"'
+        sample = f"deltastream_operator_bounds_replicas{{{labels}}} 7.0"
         try:
-            exposition = _scale_and_scrape(emulator, namespace, health, metrics)
+            _scale(emulator, namespace, health)
+            scraped = wait_for(
+                lambda: sample in (_get(f"http://127.0.0.1:{metrics}/metrics") or ""),
+                what="the bounds in the metrics",
+            )
         finally:
             process.send_signal(signal.SIGTERM)
             code = process.wait(timeout=30)
         log.seek(0)
         lines = [line for line in log.read().splitlines() if line.strip()]
-    labels = f'bound="max",name="deltastream-enricher",namespace="{namespace}"'
-    assert f"deltastream_operator_bounds_replicas{{{labels}}} 7.0" in exposition
+    assert scraped
     assert code == 0  # SIGTERM: a clean stop
     records = [json.loads(line) for line in lines]
     assert records
@@ -76,7 +81,7 @@ def test_the_module_runs_the_operator(
     assert emulator.get("kopf.dev/v1/clusterkopfpeerings", None, "not-seeded") is not None
 
 
-def _scale_and_scrape(emulator: EmulatorThread, namespace: str, health: int, metrics: int) -> str:
+def _scale(emulator: EmulatorThread, namespace: str, health: int) -> None:
     wait_for(lambda: _get(f"http://127.0.0.1:{health}/healthz"), timeout=30, what="health")
     emulator.create(
         f"/apis/deltastream.io/v1alpha1/namespaces/{namespace}/markethoursscalers",
@@ -88,4 +93,3 @@ def _scale_and_scrape(emulator: EmulatorThread, namespace: str, health: int, met
         return (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 7)
 
     wait_for(bounds, what="HPA bounds 3..7")
-    return wait_for(lambda: _get(f"http://127.0.0.1:{metrics}/metrics"), what="metrics")

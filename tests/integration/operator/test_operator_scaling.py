@@ -20,6 +20,7 @@ from tests.integration.operator.conftest import (
     DEPLOYMENTS,
     EVENTS,
     HPAS,
+    PEERING,
     SCALERS,
     OperatorThread,
     scaler,
@@ -30,7 +31,7 @@ from tests.integration.operator.emulator import EmulatorThread
 
 IST = ZoneInfo("Asia/Kolkata")
 MONDAY_MORNING = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=IST)  # regular session, NSE open
-BEFORE_THE_CLOSE = datetime.datetime(2026, 3, 2, 15, 29, 56, tzinfo=IST)  # closes at 15:30
+BEFORE_THE_CLOSE = datetime.datetime(2026, 3, 2, 15, 29, 54, tzinfo=IST)  # closes at 15:30
 NAME = "deltastream-enricher"
 Start = Callable[..., OperatorThread]
 
@@ -66,6 +67,11 @@ def _condition(emulator: EmulatorThread, namespace: str, kind: str) -> dict[str,
 
 def _events(emulator: EmulatorThread, namespace: str, reason: str) -> list[dict[str, Any]]:
     return [e for e in emulator.list_objects(EVENTS, namespace) if e.get("reason") == reason]
+
+
+def _peers(emulator: EmulatorThread) -> dict[str, Any]:
+    peering = emulator.get("kopf.dev/v1/clusterkopfpeerings", None, PEERING) or {}
+    return dict(peering.get("status") or {})
 
 
 def _labels(namespace: str, **extra: str) -> dict[str, str]:
@@ -122,7 +128,6 @@ def test_crossing_a_boundary_moves_the_bounds_again_and_posts_an_event(
         emulator.create(_scalers(namespace), scaler())
 
         wait_for(lambda: _hpa_bounds(emulator, namespace) == (4, 16), what="session bounds")
-        assert _status(emulator, namespace)["nextTransition"] == "2026-03-02T10:00:00Z"
         wait_for(lambda: _hpa_bounds(emulator, namespace) == (1, 2), what="off-hours bounds")
 
         assert _hpa_history(emulator, namespace) == [(1, 5), (4, 16), (1, 2)]
@@ -133,6 +138,9 @@ def test_crossing_a_boundary_moves_the_bounds_again_and_posts_an_event(
             what="the closing Event",
         )
         assert "regular (Session) -> off-hours (OffHours)" in closing[0]["message"]
+        opening = [e for e in _events(emulator, namespace, "Transition") if e not in closing]
+        assert "-> regular (Session)" in opening[0]["message"]
+        assert "until 2026-03-02T10:00:00Z" in opening[0]["message"]  # 15:30 IST
         status = wait_for(
             lambda: (
                 _status(emulator, namespace).get("activeSession") == "off-hours"
@@ -267,7 +275,9 @@ def test_with_peering_only_the_highest_priority_replica_acts(
     with time_machine.travel(MONDAY_MORNING, tick=True):
         seed_enricher(emulator, namespace)
         active = start_operator(priority=200)
+        wait_for(lambda: len(_peers(emulator)) == 1, what="the first replica's peering record")
         standby = start_operator(priority=100)
+        wait_for(lambda: len(_peers(emulator)) == 2, what="both peering records")
         emulator.create(_scalers(namespace), scaler())
         wait_for(lambda: _hpa_bounds(emulator, namespace) == (4, 16), what="session bounds")
         wait_for(lambda: active.sample(metric, _labels(namespace, bound="max")), what="active")
