@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
+from collections.abc import Awaitable, Callable
 from types import FrameType
+from typing import Protocol, TypeVar
 
 from prometheus_client import start_http_server
 
@@ -31,3 +34,30 @@ def start_service(service: str, settings: ServiceSettings) -> threading.Event:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     return stop
+
+
+class RunningGrpcServer(Protocol):
+    """What a service's ``create_server`` returns."""
+
+    @property
+    def port(self) -> int: ...
+
+    async def stop(self, grace: float) -> None: ...
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+async def serve_grpc(
+    service: str,
+    settings: SettingsT,
+    create_server: Callable[[SettingsT], Awaitable[RunningGrpcServer]],
+    grace_seconds: float,
+) -> None:
+    """Run a gRPC service until SIGINT or SIGTERM, then stop it within ``grace_seconds``."""
+    stop = start_service(service, settings)
+    running = await create_server(settings)
+    log.info("%s listening", service, extra={"port": running.port})
+    await asyncio.to_thread(stop.wait)
+    await running.stop(grace_seconds)
+    log.info("%s stopped", service)

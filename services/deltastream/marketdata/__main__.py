@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from deltastream.marketdata.server import create_server
 from deltastream.marketdata.settings import MarketDataSettings
-from deltastream.runtime import start_service
-
-log = logging.getLogger("deltastream.marketdata")
-
-
-async def serve(settings: MarketDataSettings) -> None:
-    stop = start_service("marketdata", settings)
-    running = await create_server(settings)
-    log.info("marketdata listening", extra={"port": running.port})
-    await asyncio.to_thread(stop.wait)
-    await running.stop(settings.shutdown_grace_seconds)
-    log.info("marketdata stopped")
+from deltastream.runtime import serve_grpc
 
 
 def main() -> None:
-    asyncio.run(serve(MarketDataSettings()))
+    settings = MarketDataSettings()
+    asyncio.run(serve_grpc("marketdata", settings, create_server, settings.shutdown_grace_seconds))
 
 
 if __name__ == "__main__":
