@@ -24,12 +24,15 @@ from pymongo import AsyncMongoClient
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
 LIFETIMES = Lifetimes(dt.timedelta(minutes=5), dt.timedelta(hours=1))
-START = dt.datetime(2026, 3, 2, 9, 15, tzinfo=dt.UTC)
 
 
 class Clock:
+    """Starts at the real time (so MongoDB's TTL monitor never removes what the test reads)
+    and moves only when the test says so."""
+
     def __init__(self) -> None:
-        self.now = START
+        self.start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.now = self.start
 
     def __call__(self) -> dt.datetime:
         return self.now
@@ -42,7 +45,8 @@ async def store(server_urls: EmbeddedUrls, mongo_db_name: str) -> AsyncIterator[
     )
     store = AuthStore(client[mongo_db_name])
     await store.ensure_indexes()
-    await store.insert_user(UserRecord("asha", "unused-hash", frozenset({Role.VIEWER}), START))
+    now = dt.datetime.now(dt.UTC)
+    await store.insert_user(UserRecord("asha", "unused-hash", frozenset({Role.VIEWER}), now))
     yield store
     await client.close()
 
@@ -69,9 +73,11 @@ async def test_a_refresh_token_expires_but_a_rotated_one_lives_on(
     user = await store.find_user("asha")
     assert user is not None
     first = await manager.start(user)
-    clock.now = START + dt.timedelta(minutes=50)
+    clock.now = clock.start + dt.timedelta(minutes=50)
     second = await manager.rotate(first.refresh_token)
-    clock.now = START + dt.timedelta(minutes=100)  # past the first's lifetime, within the second's
+    clock.now = clock.start + dt.timedelta(
+        minutes=100
+    )  # past the first's lifetime, within the second's
     third = await manager.rotate(second.refresh_token)
     clock.now += LIFETIMES.refresh_token + dt.timedelta(seconds=1)
     with pytest.raises(UnauthenticatedError, match="refresh token expired"):
@@ -87,7 +93,7 @@ async def test_a_deleted_user_cannot_refresh(
 ) -> None:
     clock = Clock()
     manager = sessions(store, registry, signing_key, clock)
-    await store.insert_user(UserRecord("ravi", "unused-hash", frozenset({Role.TRADER}), START))
+    await store.insert_user(UserRecord("ravi", "unused-hash", frozenset({Role.TRADER}), clock.now))
     user = await store.find_user("ravi")
     assert user is not None
     tokens = await manager.start(user)

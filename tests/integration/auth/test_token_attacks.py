@@ -23,7 +23,6 @@ from tests.integration.auth.conftest import AuthClient, status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
-NOW = dt.datetime.now(dt.UTC)
 Forge = Callable[[SigningKey, Audience], str]
 
 
@@ -31,26 +30,27 @@ def token(
     key: SigningKey,
     audience: Audience,
     *,
-    now: dt.datetime = NOW,
+    age: dt.timedelta = dt.timedelta(0),
     lifetime: dt.timedelta = dt.timedelta(minutes=5),
 ) -> str:
+    """A token issued ``age`` ago (negative: in the future)."""
     return issue_access_token(
         key,
         audience,
         subject="mallory",
         roles=frozenset({Role.ADMIN}),
         session_id="",
-        now=now,
+        now=dt.datetime.now(dt.UTC) - age,
         lifetime=lifetime,
     )
 
 
 def expired(key: SigningKey, audience: Audience) -> str:
-    return token(key, audience, now=NOW - dt.timedelta(hours=1))
+    return token(key, audience, age=dt.timedelta(hours=1))
 
 
 def not_yet_valid(key: SigningKey, audience: Audience) -> str:
-    return token(key, audience, now=NOW + dt.timedelta(hours=1))
+    return token(key, audience, age=-dt.timedelta(hours=1))
 
 
 def other_audience(key: SigningKey, audience: Audience) -> str:
@@ -75,7 +75,7 @@ def tampered(key: SigningKey, audience: Audience) -> str:
         subject="mallory",
         roles=frozenset({Role.VIEWER}),
         session_id="",
-        now=NOW,
+        now=dt.datetime.now(dt.UTC),
         lifetime=dt.timedelta(minutes=5),
     ).split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

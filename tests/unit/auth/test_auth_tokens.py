@@ -25,7 +25,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 AUDIENCE = Audience("https://auth.test", "deltastream-test")
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def current_second() -> dt.datetime:
+    """Now, to the second (the resolution of the time claims); read per test, never at import,
+    so a test that runs late in a long session sees the same token ages."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 KEY = load_signing_key(generate_development_key())
 KEYS = {KEY.key_id: KEY.verification_key}
 
@@ -34,12 +41,18 @@ def issue(
     key: SigningKey = KEY,
     audience: Audience = AUDIENCE,
     *,
-    now: dt.datetime = NOW,
+    now: dt.datetime | None = None,
     lifetime: dt.timedelta = dt.timedelta(minutes=5),
     roles: frozenset[Role] = frozenset({Role.TRADER}),
 ) -> str:
     return issue_access_token(
-        key, audience, subject="asha", roles=roles, session_id="s1", now=now, lifetime=lifetime
+        key,
+        audience,
+        subject="asha",
+        roles=roles,
+        session_id="s1",
+        now=now or current_second(),
+        lifetime=lifetime,
     )
 
 
@@ -50,11 +63,12 @@ def reason(token: str, audience: Audience = AUDIENCE) -> str:
 
 
 def test_a_token_verifies_to_what_was_issued() -> None:
-    claims = verify_access_token(issue(), KEYS, AUDIENCE)
+    now = current_second()
+    claims = verify_access_token(issue(now=now), KEYS, AUDIENCE)
     assert claims.subject == "asha"
     assert claims.roles == {Role.TRADER}
     assert claims.session_id == "s1"
-    assert claims.expires_at == NOW + dt.timedelta(minutes=5)
+    assert claims.expires_at == now + dt.timedelta(minutes=5)
 
 
 def test_the_header_names_the_key_and_the_token_type() -> None:
@@ -85,18 +99,21 @@ def test_an_ed25519_key_signs_eddsa_tokens() -> None:
 
 
 def test_an_expired_token_is_refused() -> None:
-    assert reason(issue(now=NOW - dt.timedelta(minutes=10))) == "access token expired"
+    assert reason(issue(now=current_second() - dt.timedelta(minutes=10))) == "access token expired"
 
 
 def test_the_leeway_covers_small_clock_skew_only() -> None:
     """Expired two seconds ago passes (replica clocks differ); a minute ago does not."""
-    just = issue(now=NOW - dt.timedelta(minutes=5, seconds=2))
+    just = issue(now=current_second() - dt.timedelta(minutes=5, seconds=2))
     assert verify_access_token(just, KEYS, AUDIENCE).subject == "asha"
-    assert reason(issue(now=NOW - dt.timedelta(minutes=6))) == "access token expired"
+    assert reason(issue(now=current_second() - dt.timedelta(minutes=6))) == "access token expired"
 
 
 def test_a_token_from_the_future_is_refused() -> None:
-    assert reason(issue(now=NOW + dt.timedelta(minutes=2))) == "access token not valid yet"
+    assert (
+        reason(issue(now=current_second() + dt.timedelta(minutes=2)))
+        == "access token not valid yet"
+    )
 
 
 def test_another_audience_or_issuer_is_refused() -> None:
@@ -153,7 +170,8 @@ def test_a_token_missing_a_required_claim_is_refused(claim: str) -> None:
     lifetime=st.integers(min_value=10, max_value=3600),
 )
 def test_roles_and_expiry_survive_the_round_trip(roles: frozenset[Role], lifetime: int) -> None:
-    token = issue(roles=roles, lifetime=dt.timedelta(seconds=lifetime))
+    now = current_second()
+    token = issue(now=now, roles=roles, lifetime=dt.timedelta(seconds=lifetime))
     claims = verify_access_token(token, KEYS, AUDIENCE)
     assert claims.roles == roles
-    assert claims.expires_at == NOW + dt.timedelta(seconds=lifetime)
+    assert claims.expires_at == now + dt.timedelta(seconds=lifetime)
