@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from deltastream.auth.server import create_server
 from deltastream.auth.settings import AuthSettings
-from deltastream.runtime import start_service
-
-log = logging.getLogger("deltastream.auth")
-
-
-async def serve(settings: AuthSettings) -> None:
-    stop = start_service("auth", settings)
-    running = await create_server(settings)
-    log.info("auth listening", extra={"port": running.port})
-    await asyncio.to_thread(stop.wait)
-    await running.stop(settings.shutdown_grace_seconds)
-    log.info("auth stopped")
+from deltastream.runtime import serve_grpc
 
 
 def main() -> None:
-    asyncio.run(serve(AuthSettings()))
+    settings = AuthSettings()
+    asyncio.run(serve_grpc("auth", settings, create_server, settings.shutdown_grace_seconds))
 
 
 if __name__ == "__main__":
