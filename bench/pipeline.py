@@ -23,13 +23,13 @@ from pathlib import Path
 import grpc
 import numpy as np
 import redis
+
+from bench.report import Report
 from deltastream import bus
 from deltastream.embedded import EmbeddedUrls, embedded_servers, free_port
 from deltastream.feed.market import SyntheticMarket, default_market_config
 from deltastream.feed.publisher import TickPublisher
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
-
-from bench.report import Report
 
 UNDERLYINGS = ("NIFTY", "BANKNIFTY", "FINNIFTY")
 

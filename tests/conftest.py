@@ -18,6 +18,7 @@ from typing import Any
 import pymongo
 import pytest
 import redis
+
 from deltastream import bus
 from deltastream.embedded import EmbeddedUrls, embedded_servers
 

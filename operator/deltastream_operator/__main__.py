@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from deltastream.logs import configure_logging
 from prometheus_client import REGISTRY, start_http_server
 
+from deltastream.logs import configure_logging
 from deltastream_operator.config import OperatorConfig
 from deltastream_operator.running import run
 

@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import grpc
-from deltastream.embedded import EmbeddedUrls, free_port
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from deltastream.embedded import EmbeddedUrls, free_port
 
 
 class ServiceProcesses:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import grpc
 import pytest
+
 from deltastream.embedded import free_port
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
-
 from tests.e2e.platform import wait_for
 
 pytestmark = pytest.mark.e2e

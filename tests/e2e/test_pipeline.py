@@ -13,11 +13,11 @@ import grpc
 import pymongo
 import pytest
 import redis
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
 from deltastream import bus, store
 from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc, market_pb2
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-
 from tests.e2e.platform import ServiceProcesses, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -12,14 +12,14 @@ import grpc
 import pymongo
 import pytest
 import redis
+from pydantic import SecretStr
+
 from deltastream.alerts.evaluation import AlertEvaluator
 from deltastream.alerts.server import create_deliverer, create_evaluator, create_server
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.alerts.webhooks import WebhookDeliverer
 from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import alerts_pb2_grpc
-from pydantic import SecretStr
-
 from tests.integration.analytics import conftest as analytics
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline import conftest as pipeline

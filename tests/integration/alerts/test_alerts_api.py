@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from deltastream.v1 import alerts_pb2 as pb
-from deltastream.v1 import alerts_pb2_grpc, market_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from deltastream.v1 import alerts_pb2 as pb
+from deltastream.v1 import alerts_pb2_grpc, market_pb2
 from tests.integration.alerts.conftest import Metadata
 from tests.integration.analytics.serving import ServerThread
 

@@ -18,6 +18,7 @@ from typing import Any
 import pymongo
 import pytest
 import redis
+
 from deltastream import bus
 from deltastream.alerts import model
 from deltastream.alerts.evaluation import ALERTS_GROUP
@@ -25,7 +26,6 @@ from deltastream.alerts.server import create_evaluator
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.v1 import alerts_pb2 as pb
 from deltastream.v1 import alerts_pb2_grpc
-
 from tests.integration.alerts.conftest import Evaluation, Metadata
 from tests.integration.analytics.conftest import Market
 from tests.integration.pipeline.chains import expiry_in

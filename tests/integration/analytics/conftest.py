@@ -13,6 +13,8 @@ import grpc
 import numpy as np
 import pytest
 import redis
+from pydantic import SecretStr
+
 from deltastream.analytics.server import create_server
 from deltastream.analytics.settings import AnalyticsSettings
 from deltastream.embedded import EmbeddedUrls
@@ -21,8 +23,6 @@ from deltastream.market.enrichment import ExpiryConvention
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 from deltastream.quant import bsm_price
 from deltastream.v1 import analytics_pb2_grpc
-from pydantic import SecretStr
-
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline import conftest as pipeline
 from tests.integration.pipeline.chains import RATE, priced_chain

@@ -8,13 +8,13 @@ import time
 
 import grpc
 import pytest
-from deltastream.market.quotes import OptionQuote, OptionType
-from deltastream.v1 import analytics_pb2 as pb
-from deltastream.v1 import analytics_pb2_grpc
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from deltastream.market.quotes import OptionQuote, OptionType
+from deltastream.v1 import analytics_pb2 as pb
+from deltastream.v1 import analytics_pb2_grpc
 from tests.integration.analytics.conftest import Market, with_open_interest
 from tests.integration.pipeline.chains import expiry_in
 

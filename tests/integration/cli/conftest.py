@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 
 import pytest
 import redis
+from pydantic import SecretStr
+
 from deltastream.embedded import EmbeddedUrls
 from deltastream.feed.publisher import TickPublisher
 from deltastream.marketdata.server import RunningServer, create_server
 from deltastream.marketdata.settings import MarketDataSettings
-from pydantic import SecretStr
-
 from tests.integration.pipeline import conftest as pipeline
 from tests.integration.pipeline.chains import priced_chain, spot_tick
 from tests.integration.pipeline.conftest import Consumer, MakeConsumer

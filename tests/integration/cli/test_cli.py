@@ -14,9 +14,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+
 from deltastream.cli.__main__ import main
 from deltastream.cli.client import Connection, connect
-
 from tests.integration.cli.conftest import Market, MarketDataServer
 from tests.integration.pipeline.chains import expiry_in
 

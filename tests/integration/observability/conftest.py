@@ -20,13 +20,13 @@ import grpc
 import pymongo
 import pytest
 import redis
+from prometheus_client.samples import Sample
+
 from deltastream import bus
 from deltastream.embedded import EmbeddedUrls, free_port
 from deltastream.feed.recording import tick_record
 from deltastream.market.quotes import Tick
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
-from prometheus_client.samples import Sample
-
 from tests.e2e.platform import ServiceProcesses, wait_for, wait_serving
 from tests.integration.observability.scraping import scrape, value
 from tests.integration.observability.spans import Span, read_spans

@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from deltastream_operator.metrics import OperatorMetrics
-from deltastream_operator.schedule import Decision, Phase
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+from deltastream_operator.metrics import OperatorMetrics
+from deltastream_operator.schedule import Decision, Phase
 from tests.integration.observability.conftest import PlatformRun
 from tests.integration.observability.scraping import value
 from tests.unit.observability.queries import (

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from deltastream_operator.config import OperatorConfig
-from deltastream_operator.running import run
 from prometheus_client import CollectorRegistry
 
+from deltastream_operator.config import OperatorConfig
+from deltastream_operator.running import run
 from tests.integration.operator.emulator import EmulatorThread
 
 T = TypeVar("T")

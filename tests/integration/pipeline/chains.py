@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import numpy as np
+
 from deltastream.market.enrichment import ExpiryConvention
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 from deltastream.quant import bsm_price

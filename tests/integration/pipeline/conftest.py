@@ -10,11 +10,11 @@ from typing import Any
 import pymongo
 import pytest
 import redis
+
 from deltastream import bus, store
 from deltastream.enricher.processing import Enricher, EnrichmentParameters
 from deltastream.enricher.service import EnricherLoop
 from deltastream.market.enrichment import ExpiryConvention
-
 from tests.integration.pipeline.chains import RATE
 
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pymongo
 import redis
+
 from deltastream import bus, store
 from deltastream.feed.publisher import TickPublisher
 from deltastream.market.chain import chain_key
 from deltastream.market.codec import encode_tick
 from deltastream.v1 import market_pb2
-
 from tests.integration.pipeline.chains import expiry_in, priced_chain, spot_tick
 from tests.integration.pipeline.conftest import MakeConsumer
 

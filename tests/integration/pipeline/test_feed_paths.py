@@ -9,6 +9,7 @@ from typing import Any
 
 import pymongo
 import redis
+
 from deltastream import bus, store
 from deltastream.enricher.processing import Enricher, EnrichmentParameters
 from deltastream.enricher.service import EnricherLoop
@@ -17,7 +18,6 @@ from deltastream.feed.publisher import TickPublisher
 from deltastream.feed.settings import FeedSettings
 from deltastream.market.chain import chain_key
 from deltastream.market.enrichment import ExpiryConvention
-
 from tests.integration.pipeline.chains import RATE, expiry_in, priced_chain
 
 Database = pymongo.database.Database[dict[str, Any]]

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+from pymongo import AsyncMongoClient
+
 from deltastream import store
 from deltastream.embedded import EmbeddedUrls
 from deltastream.market.enrichment import ExpiryConvention
 from deltastream.marketdata.queries import ChainQueries
-from pymongo import AsyncMongoClient
 
 IST = ZoneInfo("Asia/Kolkata")
 

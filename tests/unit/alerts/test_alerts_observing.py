@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from deltastream.alerts.observing import ChainView, Scope, observe
 from deltastream.alerts.rules import RuleKind
 from deltastream.v1 import market_pb2 as pb

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 import pytest
+
 from deltastream.alerts import model, requests, webhooks
 from deltastream.alerts.rules import Direction, Firing, RuleKind
 from deltastream.errors import InvalidArgumentError

@@ -8,6 +8,9 @@ import math
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deltastream.alerts.rules import (
     Direction,
     Firing,
@@ -17,8 +20,6 @@ from deltastream.alerts.rules import (
     change_of,
     step,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 SECOND = 10**9
 

@@ -7,12 +7,12 @@ import math
 
 import numpy as np
 import pytest
-from deltastream.analytics import compute
-from deltastream.quant import BuildUp
-from deltastream.quant.surface import SviSlice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deltastream.analytics import compute
+from deltastream.quant import BuildUp
+from deltastream.quant.surface import SviSlice
 from tests.unit.analytics.documents import chain, side, smile_chain
 
 NAN = math.nan

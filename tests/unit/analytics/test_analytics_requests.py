@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from deltastream.analytics import queries, requests
 from deltastream.errors import InvalidArgumentError
 

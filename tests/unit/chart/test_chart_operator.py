@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import helm_python as helm
 import pytest
+
 from deltastream_operator.spec import parse_spec
 
 from .manifests import (

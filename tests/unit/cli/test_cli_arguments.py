@@ -7,6 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from deltastream.cli import arguments
 from deltastream.cli.__main__ import build_parser
 from deltastream.cli.settings import ClientSettings

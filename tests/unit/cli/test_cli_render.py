@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from deltastream.cli import render
 from deltastream.v1 import market_data_pb2, market_pb2
 

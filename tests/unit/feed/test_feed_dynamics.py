@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from deltastream.feed.dynamics import UnderlyingState, diffuse
 from deltastream.feed.specs import default_market_config
 

@@ -7,6 +7,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deltastream.errors import InvalidArgumentError
 from deltastream.feed.expiries import (
     ExpirySchedule,
@@ -15,8 +18,6 @@ from deltastream.feed.expiries import (
     listed_expiries,
     time_to_expiry,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 IST = ZoneInfo("Asia/Kolkata")
 NO_HOLIDAYS = TradingCalendar(exchange_holidays=frozenset())

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from deltastream.errors import InvalidArgumentError
 from deltastream.feed.expiries import ExpirySchedule
 from deltastream.feed.market import (

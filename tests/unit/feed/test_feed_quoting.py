@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
 from deltastream.feed.quoting import (
     evolve_open_interest,
     quote_sides,
@@ -10,9 +14,6 @@ from deltastream.feed.quoting import (
     trade_prices,
     trade_sizes,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 TICK = 0.05
 prices = hnp.arrays(np.float64, st.integers(1, 50), elements=st.floats(0.0, 5000.0))

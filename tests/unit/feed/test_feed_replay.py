@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from deltastream.errors import InvalidArgumentError
 from deltastream.feed.recording import tick_record, write_ticks
 from deltastream.feed.replay import COLUMNS, ReplayError, read_ticks
 from deltastream.market.quotes import OptionQuote, OptionType, Tick, UnderlyingTick
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 SAMPLE = Path(__file__).parents[3] / "docs" / "samples" / "nifty-sample.csv"
 HEADER = ",".join(COLUMNS)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deltastream.errors import InvalidArgumentError
 from deltastream.feed.surface import (
     atm_total_variance,
@@ -11,8 +14,6 @@ from deltastream.feed.surface import (
     check_term_structure,
     ssvi_total_variance,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 LOG_MONEYNESS = np.linspace(-1.5, 1.5, 6001)
 

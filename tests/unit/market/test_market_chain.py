@@ -8,10 +8,11 @@ import datetime as dt
 import math
 
 import numpy as np
-from deltastream.market.chain import ChainState, chain_key
-from deltastream.market.quotes import OptionQuote, OptionType
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from deltastream.market.chain import ChainState, chain_key
+from deltastream.market.quotes import OptionQuote, OptionType
 
 EXPIRY = dt.date(2026, 11, 26)
 CALL, PUT = OptionType.CALL, OptionType.PUT

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deltastream.errors import MalformedEntryError
 from deltastream.market.codec import decode_tick, encode_tick, traceparent_of
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

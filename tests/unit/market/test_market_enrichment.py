@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+
 from deltastream.market.chain import ChainState
 from deltastream.market.enrichment import EnrichedChain, ExpiryConvention, enrich_chain
 from deltastream.market.quotes import OptionQuote, OptionType

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-from deltastream.logs import JsonFormatter
 from opentelemetry.sdk.trace import TracerProvider
+
+from deltastream.logs import JsonFormatter
 
 
 def _record(message: str, *args: object, **extra: object) -> logging.LogRecord:

@@ -7,14 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from deltastream.errors import DeltaStreamError
-from deltastream.telemetry import (
-    TRACE_FILE_VARIABLE,
-    TelemetryConfigurationError,
-    span_context_of,
-    span_exporters,
-    traceparent_of,
-)
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
     OTLPSpanExporter as GrpcSpanExporter,
@@ -24,6 +16,15 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+from deltastream.errors import DeltaStreamError
+from deltastream.telemetry import (
+    TRACE_FILE_VARIABLE,
+    TelemetryConfigurationError,
+    span_context_of,
+    span_exporters,
+    traceparent_of,
+)
 
 
 def test_nothing_is_exported_without_an_exporter_or_an_endpoint() -> None:

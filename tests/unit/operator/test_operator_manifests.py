@@ -17,6 +17,7 @@ import jsonschema  # type: ignore[import-untyped]  # no types-jsonschema in the 
 import kubernetes_validate
 import pytest
 import yaml  # type: ignore[import-untyped]  # types-PyYAML is not a project dependency
+
 from deltastream_operator.config import OperatorConfig
 from deltastream_operator.spec import parse_spec
 

@@ -9,6 +9,7 @@ from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
 import pytest
+
 from deltastream_operator.config import OperatorConfig
 from deltastream_operator.errors import TargetMismatchError, TargetNotFoundError
 from deltastream_operator.scaling import (

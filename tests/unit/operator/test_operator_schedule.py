@@ -13,6 +13,9 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deltastream_operator.calendar import NoHolidays, exchange_calendar
 from deltastream_operator.schedule import (
     OFF_HOURS,
@@ -23,8 +26,6 @@ from deltastream_operator.schedule import (
     SpecialSession,
     decide,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 IST = ZoneInfo("Asia/Kolkata")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 import pytest
+
 from deltastream_operator.calendar import ExchangeCalendar, NoHolidays, exchange_calendar
 from deltastream_operator.errors import InvalidSpecError, UnknownCalendarError
 from deltastream_operator.schedule import Bounds

@@ -10,6 +10,7 @@ from typing import Any
 import bson
 import numpy as np
 import pytest
+
 from deltastream import store
 from deltastream.contracts import chain_snapshot
 from deltastream.market.chain import ChainState

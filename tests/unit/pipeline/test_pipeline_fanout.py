@@ -6,6 +6,7 @@ import asyncio
 import random
 
 import pytest
+
 from deltastream.marketdata.fanout import ConflatingBuffer, Interest
 from deltastream.v1 import market_data_pb2, market_pb2
 

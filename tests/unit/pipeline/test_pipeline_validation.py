@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from deltastream import validation
-from deltastream.errors import InvalidArgumentError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from deltastream import validation
+from deltastream.errors import InvalidArgumentError
 
 INJECTIONS = [
     {"$gt": ""},
