@@ -1,6 +1,6 @@
 """The schedule function over a table of instants, worked out by hand from the session rules.
 
-The NSE example is the issue's: pre-open 09:00-09:15 (2..4), regular 09:15-15:30 (4..16),
+The NSE example of docs/operator.md: pre-open 09:00-09:15 (2..4), regular 09:15-15:30 (4..16),
 off-hours 1..2, a ten-minute pre-warm, the library's NSE calendar (Holi on Wed 2026-03-04,
 Republic Day on Mon 2026-01-26), an extra holiday on Tue 2026-03-10, a muhurat session on
 Sunday 2026-11-08 and a drill on the Holi holiday. India keeps no DST; New York does (clocks

@@ -1,4 +1,4 @@
-"""Parsing a MarketHoursScaler's spec: the issue's example, and each kind of invalid spec."""
+"""Parsing a MarketHoursScaler's spec: the documented example, and each kind of invalid spec."""
 
 from __future__ import annotations
 
