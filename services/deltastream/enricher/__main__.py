@@ -56,6 +56,7 @@ def main() -> None:
     )
     log.info("enricher started", extra={"consumer": settings.consumer_name})
     loop.run(stop)
+    enricher.close()
     mongo.close()
     redis_client.close()
     log.info("enricher stopped")

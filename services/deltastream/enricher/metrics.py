@@ -30,6 +30,10 @@ BATCH_FAILURES = Counter(
     "deltastream_enricher_batch_failures_total",
     "Batches that failed (Redis, MongoDB or data errors) and were retried from pending entries.",
 )
+HISTORY_DROPPED = Counter(
+    "deltastream_enricher_history_dropped_total",
+    "History snapshots not written: the database fell behind or failed.",
+)
 CONFLICTS = Counter(
     "deltastream_enricher_conflicts_total", "Chain writes retried after a concurrent update."
 )

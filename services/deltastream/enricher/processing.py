@@ -20,6 +20,7 @@ from opentelemetry import trace
 from deltastream import bus, store
 from deltastream.contracts import chain_snapshot
 from deltastream.enricher import metrics
+from deltastream.enricher.history import HistoryWriter
 from deltastream.errors import ConcurrentUpdateError, MalformedEntryError
 from deltastream.market.chain import ChainState, StreamPosition, chain_key
 from deltastream.market.codec import decode_tick, traceparent_of
@@ -79,6 +80,15 @@ class Enricher:
         self._chains: dict[str, ChainState] = {}
         self._spots: dict[str, UnderlyingTick] = {}
         self._last_snapshot: dict[str, float] = {}
+        self._history = HistoryWriter(chains)
+
+    def flush_history(self) -> None:
+        """Wait until the history snapshots submitted so far are written."""
+        self._history.flush()
+
+    def close(self) -> None:
+        """Write the pending history snapshots and stop the writer."""
+        self._history.close()
 
     def forget(self) -> None:
         """Drop the cached chains: after a failed batch the stored documents are the truth."""
@@ -204,7 +214,7 @@ class Enricher:
         if not due:
             return
         at = dt.datetime.fromtimestamp(now, dt.UTC)
-        self._store.append_history(
+        self._history.submit(
             [store.snapshot_document(document, at) for document in due],
             [store.analytics_document(document, at) for document in due],
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ class Consumer:
         for _ in range(max_steps):
             count = self.loop.step()
             if count == 0:
+                self.enricher.flush_history()
                 return handled
             handled += count
         raise AssertionError("the stream did not drain")
@@ -54,9 +55,10 @@ def mongo_db(
 @pytest.fixture
 def make_consumer(
     redis_client: redis.Redis, mongo_db: pymongo.database.Database[dict[str, Any]]
-) -> MakeConsumer:
+) -> Iterator[MakeConsumer]:
     """An enricher loop as a consumer named ``consumer`` over the tick streams of
     ``underlyings``; claims entries idle for any time, so a test can play a dead consumer."""
+    made: list[Consumer] = []
 
     def make(underlyings: list[str], consumer: str) -> Consumer:
         parameters = EnrichmentParameters(
@@ -79,6 +81,9 @@ def make_consumer(
             claim_idle_ms=1,
             claim_interval_seconds=0.0,
         )
-        return Consumer(reader, enricher, loop)
+        made.append(Consumer(reader, enricher, loop))
+        return made[-1]
 
-    return make
+    yield make
+    for consumer in made:
+        consumer.enricher.close()

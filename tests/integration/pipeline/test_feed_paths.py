@@ -61,9 +61,10 @@ def test_the_enricher_picks_up_a_new_underlying_by_itself(
 ) -> None:
     parameters = EnrichmentParameters(RATE, ExpiryConvention(), 0.0, 1000, 1000)
     reader = bus.ConsumerGroupReader(redis_client, [], bus.ENRICHER_GROUP, "discoverer")
+    enricher = Enricher(redis_client, store.ChainStore(mongo_db), parameters, "discoverer")
     loop = EnricherLoop(
         reader,
-        Enricher(redis_client, store.ChainStore(mongo_db), parameters, "discoverer"),
+        enricher,
         batch_size=500,
         block_ms=20,
         claim_idle_ms=60_000,
@@ -77,6 +78,7 @@ def test_the_enricher_picks_up_a_new_underlying_by_itself(
 
     for _ in range(10):
         loop.step()
+    enricher.close()
 
     assert bus.ticks_stream(underlying) in reader.streams
     document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
