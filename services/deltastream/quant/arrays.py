@@ -15,7 +15,7 @@ runs on the arrays themselves, so small arrays pay for the branches they use onl
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -50,6 +50,19 @@ def indices(mask: BoolArray) -> IndexArray:
     """The positions where a 1-D mask holds, for gathering and scattering."""
     index: IndexArray = mask.nonzero()[0]
     return index
+
+
+def selection(mask: BoolArray) -> IndexArray | None:
+    """The positions where a 1-D mask holds, or ``None`` when it holds everywhere."""
+    return None if np.all(mask) else indices(mask)
+
+
+def scatter(out: NDArray[Any], index: IndexArray | None, values: NDArray[Any]) -> None:
+    """``out`` at ``index`` (every element for ``None``) set to ``values``."""
+    if index is None:
+        out[...] = values
+    else:
+        out[index] = values
 
 
 def gather(index: IndexArray | None, *arrays: FloatArray) -> list[FloatArray]:

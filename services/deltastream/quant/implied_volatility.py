@@ -22,7 +22,7 @@ import enum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from deltastream.quant.arrays import FloatArray, flat_floats, shaped
+from deltastream.quant.arrays import FloatArray, flat_floats, gather, scatter, selection, shaped
 from deltastream.quant.normalised_black import normalised_intrinsic_call
 from deltastream.quant.normalised_implied_volatility import normalised_implied_volatility
 
@@ -56,21 +56,18 @@ def _screen(
     return reason
 
 
-def _solve(
-    price: FloatArray, F: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, theta: FloatArray
-) -> tuple[FloatArray, ReasonArray]:
-    """Flat-array Black-76 implied volatility and reasons."""
-    reason = _screen(price, F, K, T, r)
-    ok = reason == IvReason.OK
-    p, f, k, t, rate, th = price[ok], F[ok], K[ok], T[ok], r[ok], theta[ok]
+def _bounds(
+    p: FloatArray, f: FloatArray, k: FloatArray, t: FloatArray, rate: FloatArray, th: FloatArray
+) -> tuple[FloatArray, FloatArray, ReasonArray]:
+    """The out-of-the-money normalised price and x of screened options, and their reasons."""
     discount = np.exp(-rate * t)
     x = np.log(f / k)
-    with np.errstate(over="ignore"):
-        beta = p / (discount * np.sqrt(f) * np.sqrt(k))
-        upper = np.where(th > 0, f, k) * discount
-    beta_otm = beta - normalised_intrinsic_call(th * x)
+    beta = p / (discount * np.sqrt(f) * np.sqrt(k))
+    upper = np.where(th > 0, f, k) * discount
+    x_call = th * x
+    beta_otm = beta - normalised_intrinsic_call(x_call)
     x_otm = -np.abs(x)
-    in_the_money = th * x > 0
+    in_the_money = x_call > 0
     intrinsic = discount * np.maximum(th * (f - k), 0.0)
     # In the money, a time value within a few rounding units of the price is no time value.
     lost = in_the_money & ((beta_otm <= _RESOLUTION * beta) | (p <= intrinsic))
@@ -78,13 +75,34 @@ def _solve(
     code[(beta_otm < _TINY) & ~in_the_money] = IvReason.NON_POSITIVE_PRICE
     code[(beta_otm <= 0) | lost | ((beta_otm < _TINY) & in_the_money)] = IvReason.BELOW_INTRINSIC
     code[(p >= upper) | (beta_otm >= np.exp(0.5 * x_otm))] = IvReason.ABOVE_UPPER_BOUND
-    solvable = code == IvReason.OK
-    s = normalised_implied_volatility(beta_otm[solvable], x_otm[solvable])
+    return beta_otm, x_otm, code
+
+
+def _solve_screened(
+    p: FloatArray, f: FloatArray, k: FloatArray, t: FloatArray, rate: FloatArray, th: FloatArray
+) -> tuple[FloatArray, ReasonArray]:
+    """Implied volatility and reasons of options that passed ``_screen``."""
+    with np.errstate(over="ignore"):
+        beta_otm, x_otm, code = _bounds(p, f, k, t, rate, th)
     sigma = np.full(p.shape, np.nan)
-    sigma[solvable] = s / np.sqrt(t[solvable])
+    solvable = selection(code == IvReason.OK)
+    if solvable is None or solvable.size:
+        beta, x, time = gather(solvable, beta_otm, x_otm, t)
+        scatter(sigma, solvable, normalised_implied_volatility(beta, x) / np.sqrt(time))
+    return sigma, code
+
+
+def _solve(
+    price: FloatArray, F: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, theta: FloatArray
+) -> tuple[FloatArray, ReasonArray]:
+    """Flat-array Black-76 implied volatility and reasons."""
+    reason = _screen(price, F, K, T, r)
     vol = np.full(price.shape, np.nan)
-    vol[ok] = sigma
-    reason[ok] = code
+    ok = selection(reason == IvReason.OK)
+    if ok is None or ok.size:
+        sigma, code = _solve_screened(*gather(ok, price, F, K, T, r, theta))
+        scatter(vol, ok, sigma)
+        scatter(reason, ok, code)
     return vol, reason
 
 

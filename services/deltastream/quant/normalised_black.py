@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from deltastream.quant.arrays import BoolArray, FloatArray, Formula, piecewise
+from deltastream.quant.arrays import BoolArray, FloatArray, Formula, indices, piecewise
 from deltastream.quant.special import erfcx, norm_cdf
 
 _ONE_OVER_SQRT_TWO = 0.7071067811865475244008443621048490392848359376887
@@ -77,10 +77,12 @@ def _asymptotic_expansion(x: FloatArray, s: FloatArray) -> FloatArray:
     return _ONE_OVER_SQRT_TWO_PI * np.exp(-0.5 * (h * h + t * t)) * (t / r) * total
 
 
-def _small_t_expansion(x: FloatArray, s: FloatArray) -> FloatArray:
-    """Region 2: Y(h+t) - Y(h-t) expanded in t, with a = 1 + h·Y(h), Y = Φ/φ."""
-    h, t = x / s, 0.5 * s
-    a = 1.0 + h * (0.5 * _SQRT_TWO_PI) * erfcx(-_ONE_OVER_SQRT_TWO * h)
+def _small_t_expansion(h: FloatArray, t: FloatArray, erfcx_h: FloatArray) -> FloatArray:
+    """Region 2: Y(h+t) - Y(h-t) expanded in t, with a = 1 + h·Y(h), Y = Φ/φ.
+
+    ``erfcx_h`` is erfcx(-h/√2), so that Y(h) = √(π/2)·erfcx_h.
+    """
+    a = 1.0 + h * (0.5 * _SQRT_TWO_PI) * erfcx_h
     w = t * t
     h2 = h * h
     c6 = (
@@ -116,26 +118,39 @@ def _using_norm_cdf(x: FloatArray, s: FloatArray) -> FloatArray:
     return upper * b_max - lower / b_max
 
 
+def _erfcx_difference(
+    h: FloatArray, t: FloatArray, left: FloatArray, right: FloatArray
+) -> FloatArray:
+    """Region 4: ½·exp(-(h²+t²)/2)·[erfcx(-(h+t)/√2) - erfcx(-(h-t)/√2)], given both erfcx."""
+    return 0.5 * np.exp(-0.5 * (h * h + t * t)) * (left - right)
+
+
 def _using_erfcx(x: FloatArray, s: FloatArray) -> FloatArray:
-    """Region 4: one exponential and the difference of two rational functions."""
+    """Regions 2 and 4, the common ones, with their erfcx values from one call.
+
+    Region 2 needs erfcx at -h/√2, region 4 at -(h+t)/√2 and -(h-t)/√2; one call on all these
+    arguments makes one numpy pass per rational branch of erfcx instead of one per region.
+    """
     h, t = x / s, 0.5 * s
-    scale = 0.5 * np.exp(-0.5 * (h * h + t * t))
-    left, right = np.split(erfcx(-_ONE_OVER_SQRT_TWO * np.concatenate((h + t, h - t))), 2)
-    return scale * (left - right)
+    expanded, direct = indices(t < _TAU), indices(t >= _TAU)
+    h_e, t_e, h_d, t_d = h[expanded], t[expanded], h[direct], t[direct]
+    arguments = -_ONE_OVER_SQRT_TWO * np.concatenate((h_e, h_d + t_d, h_d - t_d))
+    erfcx_h, left, right = np.split(erfcx(arguments), (h_e.size, h_e.size + h_d.size))
+    result = np.empty_like(h)
+    result[expanded] = _small_t_expansion(h_e, t_e, erfcx_h)
+    result[direct] = _erfcx_difference(h_d, t_d, left, right)
+    return result
 
 
 def _regions(x: FloatArray, s: FloatArray) -> list[tuple[BoolArray, Formula]]:
     """Each region's elements and formula (none for s <= 0, where b is 0)."""
     positive = s > 0
     asymptotic = positive & (x < s * _ETA) & (0.5 * s * s + x < s * (_TAU + _ETA))
-    small_t = positive & ~asymptotic & (0.5 * s < _TAU)
-    rest = positive & ~(asymptotic | small_t)
-    plain = rest & (x + 0.5 * s * s > s * 0.85)
+    plain = positive & ~asymptotic & (0.5 * s >= _TAU) & (x + 0.5 * s * s > s * 0.85)
     return [
         (asymptotic, _asymptotic_expansion),
-        (small_t, _small_t_expansion),
         (plain, _using_norm_cdf),
-        (rest & ~plain, _using_erfcx),
+        (positive & ~(asymptotic | plain), _using_erfcx),  # regions 2 (t < τ) and 4
     ]
 
 

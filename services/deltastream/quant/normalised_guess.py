@@ -8,8 +8,8 @@ s_l or s_h, whichever the element needs. β then falls in one of four branches:
 
 - lowest (β < b(s_l)): a convex rational cubic of f = 2π|x|/√27·Φ(-|x|/(√3·s))³ against b,
   inverted in closed form; f is nearly linear in b where b is tiny;
-- lower middle and upper middle: a rational cubic of s against b between the two points
-  that bracket β, matching b and b' = vega at both;
+- lower middle and upper middle (one formula): a rational cubic of s against b between the
+  two points that bracket β, matching b and b' = vega at both;
 - highest (β > b(s_h)): a convex rational cubic of f = Φ(-s/2) against b, inverted.
 
 Each branch's formula runs on that branch's elements only (``arrays.piecewise``). Every guess
@@ -91,7 +91,7 @@ def _lowest(
     """β < b(s_l): interpolate f between (0, 0) and (b_l, f(s_l)), then invert f."""
     f_l, fp_l, fpp_l = _lower_map(x, s_l)
     zero, one = np.zeros_like(x), np.ones_like(x)
-    r = rc.convex_control_right(zero, b_l, zero, f_l, one, fp_l, fpp_l, prefer_shape=True)
+    r = rc.convex_control(zero, b_l, zero, f_l, one, fp_l, fpp_l, at_right=True, prefer_shape=True)
     f = rc.interpolate(beta, zero, b_l, zero, f_l, one, fp_l, r)
     t = beta / b_l
     f = np.where(f > 0, f, (f_l * t + b_l * (1 - t)) * t)
@@ -105,7 +105,9 @@ def _highest(
     """β > b(s_h): interpolate f between (b_h, f(s_h)) and (b_max, 0), then invert f."""
     f_h, fp_h, fpp_h = _upper_map(x, s_h)
     zero, half = np.zeros_like(x), np.full_like(x, -0.5)
-    r = rc.convex_control_left(b_h, b_max, f_h, zero, fp_h, half, fpp_h, prefer_shape=True)
+    r = rc.convex_control(
+        b_h, b_max, f_h, zero, fp_h, half, fpp_h, at_right=False, prefer_shape=True
+    )
     f = rc.interpolate(beta, b_h, b_max, f_h, zero, fp_h, half, r)
     f = np.where((fpp_h > -_SQRT_HUGE) & (fpp_h < _SQRT_HUGE), f, -1.0)
     h = b_max - b_h
@@ -115,32 +117,19 @@ def _highest(
 
 
 def _middle(
-    beta: FloatArray, x: FloatArray, s_pair: tuple[FloatArray, FloatArray],
-    b_pair: tuple[FloatArray, FloatArray], fit_right: bool,
+    beta: FloatArray, x: FloatArray, s_c: FloatArray, b_c: FloatArray,
+    s_side: FloatArray, b_side: FloatArray, b_max: FloatArray,
 ) -> FloatArray:  # fmt: skip
-    """Rational cubic in (b, s) between two points where b and its slope are known."""
-    (s_a, s_b), (b_a, b_b) = s_pair, b_pair
+    """b(s_l) <= β < b(s_c) or b(s_c) <= β <= b(s_h): a rational cubic of s against b between
+    the two points, matching b and b' at both and with zero curvature at s_c (the inflection
+    point: the right end below it, the left end above)."""
+    below = beta < b_c
+    s_a, s_b = np.where(below, s_side, s_c), np.where(below, s_c, s_side)
+    b_a, b_b = np.where(below, b_side, b_c), np.where(below, b_c, b_side)
     d_a, d_b = 1.0 / normalised_vega(x, s_a), 1.0 / normalised_vega(x, s_b)
     zero = np.zeros_like(x)
-    control = rc.convex_control_right if fit_right else rc.convex_control_left
-    r = control(b_a, b_b, s_a, s_b, d_a, d_b, zero, prefer_shape=False)
+    r = rc.convex_control(b_a, b_b, s_a, s_b, d_a, d_b, zero, at_right=below, prefer_shape=False)
     return rc.interpolate(beta, b_a, b_b, s_a, s_b, d_a, d_b, r)
-
-
-def _lower_middle(
-    beta: FloatArray, x: FloatArray, s_c: FloatArray, b_c: FloatArray,
-    s_l: FloatArray, b_l: FloatArray, b_max: FloatArray,
-) -> FloatArray:  # fmt: skip
-    """b(s_l) <= β < b(s_c)."""
-    return _middle(beta, x, (s_l, s_c), (b_l, b_c), fit_right=True)
-
-
-def _upper_middle(
-    beta: FloatArray, x: FloatArray, s_c: FloatArray, b_c: FloatArray,
-    s_h: FloatArray, b_h: FloatArray, b_max: FloatArray,
-) -> FloatArray:  # fmt: skip
-    """b(s_c) <= β <= b(s_h)."""
-    return _middle(beta, x, (s_c, s_h), (b_c, b_h), fit_right=False)
 
 
 def initial_guess(beta: FloatArray, x: FloatArray) -> Guess:
@@ -155,12 +144,7 @@ def initial_guess(beta: FloatArray, x: FloatArray) -> Guess:
     s_side = np.where(lower, s_l, s_h)
     b_side = normalised_black_otm(x, s_side)
     lowest, highest = lower & (beta < b_side), ~lower & (beta > b_side)
-    pieces = [
-        (lowest, _lowest),
-        (lower & ~lowest, _lower_middle),
-        (~(lower | highest), _upper_middle),
-        (highest, _highest),
-    ]
+    pieces = [(lowest, _lowest), (~(lowest | highest), _middle), (highest, _highest)]
     s = piecewise(np.empty_like(x), pieces, beta, x, s_c, b_c, s_side, b_side, b_max)
     return _bracketed(s, (s_c, s_side), indices(lowest), indices(highest), beta > 0.5 * b_max)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deltastream.quant.arrays import FloatArray
+from deltastream.quant.arrays import BoolArray, FloatArray
 
 _EPSILON = float(np.finfo(np.float64).eps)
 _TINY = float(np.finfo(np.float64).tiny)
@@ -77,33 +77,15 @@ def _minimum_control(
     return result
 
 
-def convex_control_right(
-    x_l: FloatArray,
-    x_r: FloatArray,
-    y_l: FloatArray,
-    y_r: FloatArray,
-    d_l: FloatArray,
-    d_r: FloatArray,
-    second_derivative_r: FloatArray,
-    prefer_shape: bool,
-) -> FloatArray:
-    """Control parameter matching the second derivative at the right end, kept shape-preserving."""
+def convex_control(
+    x_l: FloatArray, x_r: FloatArray, y_l: FloatArray, y_r: FloatArray,
+    d_l: FloatArray, d_r: FloatArray, second_derivative: FloatArray,
+    at_right: BoolArray | bool, prefer_shape: bool,
+) -> FloatArray:  # fmt: skip
+    """Control parameter matching ``second_derivative`` at the right end where ``at_right``
+    holds and at the left end elsewhere, kept shape-preserving."""
     h = x_r - x_l
-    r = _safe_ratio(0.5 * h * second_derivative_r + (d_r - d_l), d_r - (y_r - y_l) / h)
-    return np.maximum(r, _minimum_control(d_l, d_r, (y_r - y_l) / h, prefer_shape))
-
-
-def convex_control_left(
-    x_l: FloatArray,
-    x_r: FloatArray,
-    y_l: FloatArray,
-    y_r: FloatArray,
-    d_l: FloatArray,
-    d_r: FloatArray,
-    second_derivative_l: FloatArray,
-    prefer_shape: bool,
-) -> FloatArray:
-    """Control parameter matching the second derivative at the left end, kept shape-preserving."""
-    h = x_r - x_l
-    r = _safe_ratio(0.5 * h * second_derivative_l + (d_r - d_l), (y_r - y_l) / h - d_l)
-    return np.maximum(r, _minimum_control(d_l, d_r, (y_r - y_l) / h, prefer_shape))
+    slope = (y_r - y_l) / h
+    denominator = np.where(at_right, d_r - slope, slope - d_l)
+    r = _safe_ratio(0.5 * h * second_derivative + (d_r - d_l), denominator)
+    return np.maximum(r, _minimum_control(d_l, d_r, slope, prefer_shape))
