@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from deltastream.quant.arrays import BoolArray, FloatArray, flat_floats, shaped
+from deltastream.quant.arrays import BoolArray, FloatArray, flat_floats, gather, selection, shaped
 from deltastream.quant.special import norm_cdf, norm_pdf
 
 GreekName = Literal["delta", "gamma", "vega", "theta", "rho", "vanna", "volga", "charm"]
@@ -63,9 +63,9 @@ class Greeks:
 
 
 def _valid(arrays: list[FloatArray]) -> BoolArray:
-    S, K, T, _, _, sigma = arrays
-    finite = np.all([np.isfinite(a) for a in arrays], axis=0)
-    positive: BoolArray = finite & (S > 0) & (K > 0) & (T > 0) & (sigma > 0)
+    S, K, T, r, q, sigma = arrays
+    finite = np.isfinite(S) & np.isfinite(K) & np.isfinite(T) & np.isfinite(r) & np.isfinite(q)
+    positive: BoolArray = finite & np.isfinite(sigma) & (S > 0) & (K > 0) & (T > 0) & (sigma > 0)
     return positive
 
 
@@ -80,7 +80,7 @@ def _kernel(
     d2 = d1 - s
     carry, discount = np.exp(-q * T), np.exp(-r * T)
     density = carry * norm_pdf(d1)
-    n1, n2 = norm_cdf(theta * d1), norm_cdf(theta * d2)
+    n1, n2 = np.split(norm_cdf(np.concatenate((theta * d1, theta * d2))), 2)
     vega = S * density * root_t
     return {
         "delta": theta * carry * n1,
@@ -119,12 +119,14 @@ def greeks(
 ) -> Greeks:
     """Black-Scholes-Merton Greeks of European options (see the module docstring for units)."""
     shape, arrays, theta = flat_floats(S, K, T, r, q, sigma, is_call=is_call)
-    valid = _valid(arrays)
-    S, K, T, r, q, sigma = (a[valid] for a in arrays)
-    per_unit = _kernel(S, K, T, r, q, sigma, theta[valid])
+    valid = selection(_valid(arrays))
+    S, K, T, r, q, sigma, theta = gather(valid, *arrays, theta)
+    per_unit = _kernel(S, K, T, r, q, sigma, theta)
     result = {}
     for name, unit in _UNITS.items():
-        column = np.full(valid.shape, np.nan)
-        column[valid] = per_unit[name] * unit
+        column = per_unit[name] * unit
+        if valid is not None:
+            column, values = np.full(shape, np.nan).ravel(), column
+            column[valid] = values
         result[name] = shaped(column, shape)
     return Greeks(**result)
