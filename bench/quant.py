@@ -9,6 +9,12 @@ interpreter because
 py_vollib_vectorized replaces vollib's functions when imported). Accuracy is the
 largest ``|iv - sigma|`` over the set, and the count of options a library gave no number for.
 ``py_vollib_vectorized`` comes from the ``bench`` extra (``pip install -e '.[bench]'``).
+
+Small batches: the enricher makes one call per batch of a few hundred to a few thousand options,
+so the fixed cost of a call matters as much as the rate. Each batch is timed alone (microseconds
+per call, best of many calls): the first 200 and 2,000 options of the data set above (every
+branch of the solver in use: the harsh case), and one index chain of the same size (strikes
+within 10% of spot, 2 to 90 days, a smile of 10-20% vols, prices rounded to the tick).
 """
 
 from __future__ import annotations
@@ -24,13 +30,15 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from deltastream.quant import bsm_price, greeks, implied_vol
 
 from bench.report import Report
+from deltastream.quant import bsm_price, greeks, implied_vol
 
 SIZE = 100_000
 SEED = 20_240_601
+BATCH_SIZES = (200, 2_000)
 Book = dict[str, np.ndarray]
+Functions = tuple[Callable[[Book], np.ndarray], Callable[[Book], object]]
 
 
 def build_book(size: int = SIZE, seed: int = SEED) -> Book:
@@ -52,6 +60,27 @@ def build_book(size: int = SIZE, seed: int = SEED) -> Book:
         informative = (price > 1e-290) & (4 * np.finfo(float).eps * price / vega < 1e-8)
     keep = np.flatnonzero(informative)[:size]
     return {**{k: v[keep] for k, v in book.items()}, "price": price[keep]}
+
+
+def build_chain(size: int, seed: int = SEED) -> Book:
+    """One index chain of ``size`` options: calls and puts on strikes around spot, a smile."""
+    rng = np.random.default_rng(seed)
+    spot, half = 22_000.0, size // 2
+    strikes = spot * (1.0 + np.linspace(-0.1, 0.1, half))
+    expiries = np.sort(np.resize(np.array([2, 9, 16, 30, 58, 90]) / 365, half))
+    moneyness = np.log(strikes / spot)
+    sigma = 0.13 - 0.1 * moneyness + 0.6 * moneyness**2 + rng.normal(0.0, 0.002, half)
+    book = {
+        "S": np.full(2 * half, spot),
+        "K": np.tile(strikes, 2),
+        "T": np.tile(expiries, 2),
+        "r": np.full(2 * half, 0.065),
+        "q": np.full(2 * half, 0.012),
+        "sigma": np.tile(sigma, 2),
+        "is_call": np.repeat([True, False], half),
+    }
+    price = np.maximum(np.round(bsm_price(**book), 2), 0.05)  # quoted to the tick
+    return {**book, "price": price}
 
 
 def best_time(function: Callable[[], Any], runs: int) -> tuple[float, Any]:
@@ -120,7 +149,7 @@ def _jit_lets_be_rational_helpers() -> None:
     sys.modules["cody_special.normaldistribution"].erfc_cody = erf_module.erfc_cody  # type: ignore[attr-defined]
 
 
-def _pvv_functions() -> tuple[Callable[[Book], np.ndarray], Callable[[Book], object]] | None:
+def _pvv_functions() -> Functions | None:
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     try:
         _jit_lets_be_rational_helpers()
@@ -149,7 +178,7 @@ def _pvv_functions() -> tuple[Callable[[Book], np.ndarray], Callable[[Book], obj
     return iv, all_greeks
 
 
-def _vollib_functions() -> tuple[Callable[[Book], np.ndarray], Callable[[Book], object]]:
+def _vollib_functions() -> Functions:
     from vollib.black_scholes_merton.greeks import analytical  # noqa: PLC0415
     from vollib.black_scholes_merton.implied_volatility import (  # noqa: PLC0415
         implied_volatility,
@@ -194,10 +223,7 @@ def _subset(book: Book, size: int) -> Book:
     return {k: v[:size] for k, v in book.items()}
 
 
-def _measure(
-    name: str, functions: tuple[Callable[[Book], np.ndarray], Callable[[Book], object]],
-    book: Book, runs: int,
-) -> dict[str, float]:  # fmt: skip
+def _measure(name: str, functions: Functions, book: Book, runs: int) -> dict[str, float]:
     iv_function, greeks_function = functions
     iv_function(_subset(book, 100))  # warm-up (numba compiles here)
     greeks_function(_subset(book, 100))
@@ -214,22 +240,56 @@ def _measure(
     }
 
 
+def _batches(book: Book) -> dict[str, Book]:
+    """The small batches: the harsh first options of the data set, and one index chain."""
+    batches = {}
+    for size in BATCH_SIZES:
+        batches[f"book_{size}"] = _subset(book, size)
+        batches[f"chain_{size}"] = build_chain(size)
+    return batches
+
+
+def _microseconds(function: Callable[[Book], object], batch: Book, runs: int) -> float:
+    """The best of ``runs`` calls of ``function`` on ``batch``, in microseconds."""
+    return 1e6 * best_time(lambda: function(batch), runs)[0]
+
+
+def _measure_batches(
+    functions: dict[str, Functions], batches: dict[str, Book], quick: bool
+) -> dict[str, dict[str, float]]:
+    """Microseconds per call of each library's IV (and Greeks) on each batch alone."""
+    figures: dict[str, dict[str, float]] = {}
+    for label, batch in batches.items():
+        runs = max(5, (40 if quick else 200) * 200 // batch["S"].size)
+        for name, (iv_function, greeks_function) in functions.items():
+            row = figures.setdefault(f"{label}.{name}", {})
+            row["iv_us"] = _microseconds(iv_function, batch, runs)
+            row["greeks_us"] = _microseconds(greeks_function, batch, runs)
+    return figures
+
+
 def run(report: Report, quick: bool = False) -> None:
-    """Measure, print the table, and add the figures to ``report``."""
+    """Measure, print the tables, and add the figures to ``report``."""
     book = build_book()
     runs = 1 if quick else 3
-    results = {"deltastream": _measure("deltastream", (_ours_iv, _ours_greeks), book, runs)}
+    functions: dict[str, Functions] = {"deltastream": (_ours_iv, _ours_greeks)}
     pvv = _pvv_functions()
     if pvv is None:
         print("  py_vollib_vectorized is not installed: pip install -e '.[bench]'", flush=True)
     else:
-        results["py_vollib_vectorized"] = _measure("py_vollib_vectorized", pvv, book, runs)
+        functions["py_vollib_vectorized"] = pvv
+    results = {name: _measure(name, f, book, runs) for name, f in functions.items()}
     vollib_book = _subset(book, 10_000) if quick else book
     results["vollib"] = _in_fresh_process(_measure_vollib, vollib_book)
+    batches = _measure_batches(functions, _batches(book), quick)
     _print_table(results)
+    _print_batches(batches)
     for name, figures in results.items():
         report.add(f"quant.iv.{name}", figures["iv_rate"], "options/s")
         report.add(f"quant.greeks.{name}", figures["greeks_rate"], "options/s")
+    for key, figures in batches.items():
+        report.add(f"quant.iv_call.{key}", figures["iv_us"], "us/call")
+        report.add(f"quant.greeks_call.{key}", figures["greeks_us"], "us/call")
 
 
 def _print_table(results: dict[str, dict[str, float]]) -> None:
@@ -247,6 +307,19 @@ def _print_table(results: dict[str, dict[str, float]]) -> None:
             f" {f['greeks_rate']:>13,.0f} {greeks_ratio:>6.2f}x"
         )
     print("  ratio = deltastream's rate / the library's rate (above 1: deltastream is faster)")
+
+
+def _print_batches(batches: dict[str, dict[str, float]]) -> None:
+    print("\n  one call per batch (best of many calls, single thread)")
+    print(f"  {'batch':<10} {'library':<22} {'IV us/call':>11} {'IV calls/s':>11}"
+          f" {'Greeks us/call':>15}")  # fmt: skip
+    for key, f in batches.items():
+        label, name = key.split(".", 1)
+        print(
+            f"  {label:<10} {name:<22} {f['iv_us']:>11,.0f} {1e6 / f['iv_us']:>11,.0f}"
+            f" {f['greeks_us']:>15,.0f}"
+        )
+    print("  book_N: the first N options of the data set; chain_N: one index chain of N options")
 
 
 def main() -> None:

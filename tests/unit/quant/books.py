@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from deltastream.quant import greeks
 
 EPSILON = float(np.finfo(np.float64).eps)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from deltastream.quant import implied_forward, max_pain, pcr
 from deltastream.quant.chain import expiry_payout
 

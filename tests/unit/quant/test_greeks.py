@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from deltastream.quant import Greeks, bsm_price, greeks
-from deltastream.quant.greeks import GreekName
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from deltastream.quant import Greeks, bsm_price, greeks
+from deltastream.quant.greeks import GreekName
 
 
 def test_hull_textbook_greeks() -> None:

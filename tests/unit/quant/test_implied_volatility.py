@@ -6,6 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deltastream.quant import (
     IvReason,
     black76_price,
@@ -16,8 +19,6 @@ from deltastream.quant import (
     implied_vol_with_reason,
 )
 from deltastream.quant import reference as ref
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from .books import EPSILON, attainable_error, random_book
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from deltastream.quant.positioning import BuildUp, build_up, iv_percentile, iv_rank, oi_change
 
 

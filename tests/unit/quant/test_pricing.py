@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from deltastream.quant import black76_price, bsm_price
-from deltastream.quant import reference as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from deltastream.quant import black76_price, bsm_price
+from deltastream.quant import reference as ref
 
 moneyness = st.floats(0.5, 2.0)
 expiry = st.floats(1 / 8760, 2.0)

@@ -14,8 +14,6 @@ import mpmath  # type: ignore[import-untyped]
 import numpy as np
 import pytest
 import QuantLib as ql  # noqa: N813 - QuantLib's own documentation spells it so
-from deltastream.quant import IvReason, bsm_price, greeks, implied_vol_with_reason
-from deltastream.quant.greeks import GreekName
 from py_lets_be_rational.exceptions import (  # type: ignore[import-untyped]
     AboveMaximumException,
     BelowIntrinsicException,
@@ -23,6 +21,9 @@ from py_lets_be_rational.exceptions import (  # type: ignore[import-untyped]
 from vollib.black_scholes_merton import black_scholes_merton as vollib_price
 from vollib.black_scholes_merton.greeks import analytical as vollib_greeks
 from vollib.black_scholes_merton.implied_volatility import implied_volatility as vollib_iv
+
+from deltastream.quant import IvReason, bsm_price, greeks, implied_vol_with_reason
+from deltastream.quant.greeks import GreekName
 
 from .books import ARGUMENTS, EPSILON, Book, attainable_error, random_book
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from deltastream.quant.smile import atm_iv, smile_summary, term_structure
 from deltastream.quant.special import norm_cdf
 

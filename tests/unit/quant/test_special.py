@@ -6,6 +6,7 @@ import math
 import statistics
 
 import numpy as np
+
 from deltastream.quant.special import erfc, erfcx, inverse_norm_cdf, norm_cdf, norm_pdf
 
 

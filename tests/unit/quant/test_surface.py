@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from deltastream.quant.surface import (
     SmileFitError,
     SviSlice,
