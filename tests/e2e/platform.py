@@ -1,4 +1,5 @@
-"""The platform's services as child processes, as ``make run`` starts them."""
+"""The platform's services as child processes, as ``make run`` starts them; the APIs verify
+tokens with the public key they are given (``DELTASTREAM_AUTH_PUBLIC_KEY``)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ from deltastream.embedded import EmbeddedUrls, free_port
 class ServiceProcesses:
     """Starts and stops services with the connection settings of one test."""
 
-    def __init__(self, urls: EmbeddedUrls, mongo_db: str, log_dir: Path) -> None:
+    def __init__(
+        self, urls: EmbeddedUrls, mongo_db: str, log_dir: Path, auth_public_key: str
+    ) -> None:
         self._environment = {
             **os.environ,
             "DELTASTREAM_REDIS_URL": urls.redis_url,
             "DELTASTREAM_MONGO_URI": urls.mongo_uri,
             "DELTASTREAM_MONGO_DB": mongo_db,
             "DELTASTREAM_METRICS_PORT": "0",
+            "DELTASTREAM_AUTH_PUBLIC_KEY": auth_public_key,
         }
         self._log_dir = log_dir
         self._processes: list[subprocess.Popen[bytes]] = []

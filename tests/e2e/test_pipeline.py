@@ -16,8 +16,10 @@ import redis
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from deltastream import bus, store
+from deltastream.auth import Role
 from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc, market_pb2
+from tests.conftest import TokenAuthority, authorized
 from tests.e2e.platform import ServiceProcesses, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -25,9 +27,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def services(
-    server_urls: EmbeddedUrls, mongo_db_name: str, tmp_path: Path
+    server_urls: EmbeddedUrls, mongo_db_name: str, tmp_path: Path, token_authority: TokenAuthority
 ) -> Iterator[ServiceProcesses]:
-    processes = ServiceProcesses(server_urls, mongo_db_name, tmp_path)
+    processes = ServiceProcesses(server_urls, mongo_db_name, tmp_path, token_authority.public_pem)
     yield processes
     processes.stop_all()
 
@@ -43,13 +45,15 @@ def test_a_feed_quote_reaches_a_grpc_subscriber_enriched_and_is_stored(
     redis_client: redis.Redis,
     mongo_client: pymongo.MongoClient[dict[str, Any]],
     mongo_db_name: str,
+    token_authority: TokenAuthority,
 ) -> None:
     _delete_streams(redis_client)
     target = services.start_marketdata()
     services.start("deltastream.enricher", consumer_name="e2e-enricher")
     services.start("deltastream.feed", quotes_per_second="2000")
 
-    with grpc.insecure_channel(target) as channel:
+    with grpc.insecure_channel(target) as plain:
+        channel = authorized(plain, token_authority.metadata(Role.VIEWER))
         stub = market_data_pb2_grpc.MarketDataStub(channel)
         updates = stub.Subscribe(
             market_data_pb2.SubscribeRequest(underlyings=["NIFTY"]), timeout=60

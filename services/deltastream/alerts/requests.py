@@ -1,7 +1,8 @@
-"""Validation of the Alerts requests: a rule spec, rule ids, stream positions, the caller.
+"""Validation of the Alerts requests: a rule spec, rule ids, stream positions; and the caller.
 
 Every refusal is an ``InvalidArgumentError`` naming the field; whatever reaches a database
-filter is a plain string or number of the expected shape.
+filter is a plain string or number of the expected shape. The caller, who owns rules and events,
+is the authenticated principal, never something a request says about itself.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import math
 import re
 import urllib.parse
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from deltastream import validation
+from deltastream import auth, validation
 from deltastream.alerts.model import RuleSpec
 from deltastream.alerts.observing import Scope
 from deltastream.alerts.rules import Direction, RuleKind
@@ -21,30 +22,22 @@ from deltastream.errors import InvalidArgumentError
 from deltastream.v1 import alerts_pb2 as pb
 from deltastream.v1 import market_pb2
 
-SUBJECT_METADATA = "x-deltastream-subject"
-ANONYMOUS = "anonymous"
 MAX_SECONDS = 86_400.0
 MAX_DESCRIPTION = 200
 MAX_URL = 2048
 
 E = TypeVar("E", RuleKind, Direction)
 
-_SUBJECT = re.compile(r"[A-Za-z0-9._@:+-]{1,128}")
 _RULE_ID = re.compile(r"[0-9a-f]{32}")
 _STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 _CHAIN_KINDS = {RuleKind.PCR, RuleKind.ATM_IV, RuleKind.MAX_PAIN_MOVE}
 _INSTRUMENT_KINDS = {RuleKind.IV}
 
 
-def subject_of(context: Any) -> str:
-    """The caller, as rules and events are owned: the ``x-deltastream-subject`` metadata, else
-    "anonymous". The one place to swap for the authenticated principal."""
-    for key, value in context.invocation_metadata() or ():
-        if key == SUBJECT_METADATA:
-            if not isinstance(value, str) or not _SUBJECT.fullmatch(value):
-                raise InvalidArgumentError(SUBJECT_METADATA, "not a subject")
-            return value
-    return ANONYMOUS
+def owner() -> str:
+    """The caller, as rules and events are owned: the subject of the credential the token
+    checks accepted (a user name, or an API key's service account)."""
+    return auth.current_principal().subject
 
 
 def rule_id(value: str, field: str = "rule_id") -> str:

@@ -1,5 +1,8 @@
-"""Builds the Alerts gRPC server (servicer, error mapping, health and reflection), and the
-evaluator and webhook deliverer that the service runs beside it."""
+"""Builds the Alerts gRPC server (servicer, token checks, error mapping, health and
+reflection), and the evaluator and webhook deliverer that the service runs beside it.
+
+A viewer may read its own rules and events; creating and deleting rules takes a trader. Rules
+and events belong to the authenticated caller (``auth.current_principal().subject``)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import redis
 import redis.asyncio
 from pymongo import AsyncMongoClient
 
-from deltastream import bus
+from deltastream import auth, bus
 from deltastream.alerts import model
 from deltastream.alerts.evaluation import (
     ALERTS_GROUP,
@@ -28,7 +31,18 @@ from deltastream.alerts.webhooks import WebhookDeliverer, WebhookPolicy
 from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.v1 import alerts_pb2, alerts_pb2_grpc
 
-SERVICE_NAME = alerts_pb2.DESCRIPTOR.services_by_name["Alerts"].full_name
+SERVICE = alerts_pb2.DESCRIPTOR.services_by_name["Alerts"]
+SERVICE_NAME = SERVICE.full_name
+METHOD_ROLES = auth.method_roles(
+    SERVICE,
+    {
+        "CreateRule": auth.Role.TRADER,
+        "DeleteRule": auth.Role.TRADER,
+        "ListRules": auth.Role.VIEWER,
+        "ListEvents": auth.Role.VIEWER,
+        "StreamEvents": auth.Role.VIEWER,
+    },
+)
 
 Document = dict[str, Any]
 
@@ -41,9 +55,11 @@ class RunningServer:
     port: int
     mongo: AsyncMongoClient[Document]
     redis_client: redis.asyncio.Redis
+    interceptor: auth.AuthInterceptor
 
     async def stop(self, grace: float) -> None:
         await self.server.stop(grace)
+        await self.interceptor.close()
         await self.mongo.close()
         await self.redis_client.aclose()
 
@@ -61,13 +77,14 @@ async def create_server(settings: AlertsSettings) -> RunningServer:
         allow_private_webhooks=settings.webhook_allow_private_addresses,
         underlyings=frozenset(settings.underlyings),
     )
-    server = grpc.aio.server(interceptors=server_interceptors())
+    interceptor = auth.auth_interceptor(settings, redis_client, METHOD_ROLES, scope="alerts")
+    server = grpc.aio.server(interceptors=server_interceptors(interceptor))
     servicer = AlertsServicer(AlertQueries(db), redis_client, policy)
     alerts_pb2_grpc.add_AlertsServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     await add_health_and_reflection(server, [SERVICE_NAME])
     port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
     await server.start()
-    return RunningServer(server, port, mongo, redis_client)
+    return RunningServer(server, port, mongo, redis_client, interceptor)
 
 
 def create_evaluator(

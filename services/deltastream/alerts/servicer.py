@@ -58,7 +58,7 @@ class AlertsServicer(pb_grpc.AlertsServicer):
     async def CreateRule(
         self, request: pb.CreateRuleRequest, context: Context
     ) -> pb.CreateRuleResponse:
-        owner = requests.subject_of(context)
+        owner = requests.owner()
         spec = self._policy.check(
             requests.rule_spec(
                 request.rule,
@@ -74,7 +74,7 @@ class AlertsServicer(pb_grpc.AlertsServicer):
     async def ListRules(
         self, request: pb.ListRulesRequest, context: Context
     ) -> pb.ListRulesResponse:
-        owner = requests.subject_of(context)
+        owner = requests.owner()
         underlying = validation.underlying(request.underlying) if request.underlying else ""
         size = validation.page_size(
             request.page_size, default=RULES_PAGE_DEFAULT, maximum=RULES_PAGE_MAX
@@ -87,14 +87,14 @@ class AlertsServicer(pb_grpc.AlertsServicer):
     async def DeleteRule(
         self, request: pb.DeleteRuleRequest, context: Context
     ) -> pb.DeleteRuleResponse:
-        owner = requests.subject_of(context)
+        owner = requests.owner()
         await self._queries.delete_rule(owner, requests.rule_id(request.rule_id))
         return pb.DeleteRuleResponse()
 
     async def ListEvents(
         self, request: pb.ListEventsRequest, context: Context
     ) -> pb.ListEventsResponse:
-        owner = requests.subject_of(context)
+        owner = requests.owner()
         filters = {}
         if request.rule_id:
             filters["rule_id"] = requests.rule_id(request.rule_id)
@@ -115,7 +115,7 @@ class AlertsServicer(pb_grpc.AlertsServicer):
     async def StreamEvents(
         self, request: pb.StreamEventsRequest, context: Context
     ) -> AsyncIterator[pb.AlertEvent]:
-        owner = requests.subject_of(context)
+        owner = requests.owner()
         wanted = EventFilter(
             owner=owner,
             rule_ids=requests.rule_ids(request.rule_ids),

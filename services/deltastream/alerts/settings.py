@@ -1,4 +1,6 @@
-"""Settings of the Alerts service (``DELTASTREAM_*`` environment variables)."""
+"""Settings of the Alerts service (``DELTASTREAM_*`` environment variables), with those of
+the token checks every API makes (``TokenCheckSettings``: where the keys come from, the
+issuer and audience, the request budget)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ import socket
 
 from pydantic import Field
 
-from deltastream.settings import ServiceSettings
+from deltastream.auth import TokenCheckSettings
 
 
 def _default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class AlertsSettings(ServiceSettings):
+class AlertsSettings(TokenCheckSettings):
     grpc_host: str = Field(default="0.0.0.0", description="Interface the gRPC server binds.")  # noqa: S104
     grpc_port: int = Field(default=50053, ge=0, le=65535, description="0 picks a free port.")
     underlyings: list[str] = Field(

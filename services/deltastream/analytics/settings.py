@@ -1,13 +1,15 @@
-"""Settings of the Analytics service (``DELTASTREAM_*`` environment variables)."""
+"""Settings of the Analytics service (``DELTASTREAM_*`` environment variables), with those of
+the token checks every API makes (``TokenCheckSettings``: where the keys come from, the
+issuer and audience, the request budget)."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from deltastream.settings import ServiceSettings
+from deltastream.auth import TokenCheckSettings
 
 
-class AnalyticsSettings(ServiceSettings):
+class AnalyticsSettings(TokenCheckSettings):
     grpc_host: str = Field(default="0.0.0.0", description="Interface the gRPC server binds.")  # noqa: S104
     grpc_port: int = Field(default=50054, ge=0, le=65535, description="0 picks a free port.")
     iv_history_max_samples: int = Field(

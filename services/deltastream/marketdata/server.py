@@ -1,4 +1,5 @@
-"""Builds the MarketData gRPC server: servicer, error mapping, health and reflection."""
+"""Builds the MarketData gRPC server: servicer, token checks (every method needs a viewer),
+error mapping, health and reflection."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import grpc
 import redis.asyncio
 from pymongo import AsyncMongoClient
 
+from deltastream import auth
 from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.marketdata.fanout import Fanout
 from deltastream.marketdata.queries import ChainQueries
@@ -17,7 +19,17 @@ from deltastream.marketdata.servicer import MarketDataServicer
 from deltastream.marketdata.settings import MarketDataSettings
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
 
-SERVICE_NAME = market_data_pb2.DESCRIPTOR.services_by_name["MarketData"].full_name
+SERVICE = market_data_pb2.DESCRIPTOR.services_by_name["MarketData"]
+SERVICE_NAME = SERVICE.full_name
+METHOD_ROLES = auth.method_roles(
+    SERVICE,
+    {
+        "GetChain": auth.Role.VIEWER,
+        "ListExpiries": auth.Role.VIEWER,
+        "GetHistory": auth.Role.VIEWER,
+        "Subscribe": auth.Role.VIEWER,
+    },
+)
 
 
 @dataclass
@@ -29,9 +41,11 @@ class RunningServer:
     fanout_task: asyncio.Task[None]
     mongo: AsyncMongoClient[dict[str, Any]]
     redis_client: redis.asyncio.Redis
+    interceptor: auth.AuthInterceptor
 
     async def stop(self, grace: float) -> None:
         await self.server.stop(grace)
+        await self.interceptor.close()
         self.fanout_task.cancel()
         await asyncio.gather(self.fanout_task, return_exceptions=True)
         await self.mongo.close()
@@ -45,7 +59,8 @@ async def create_server(settings: MarketDataSettings) -> RunningServer:
     )
     redis_client = redis.asyncio.Redis.from_url(settings.redis_url, decode_responses=False)
     fanout = Fanout(redis_client, settings.underlyings)
-    server = grpc.aio.server(interceptors=server_interceptors())
+    interceptor = auth.auth_interceptor(settings, redis_client, METHOD_ROLES, scope="marketdata")
+    server = grpc.aio.server(interceptors=server_interceptors(interceptor))
     servicer = MarketDataServicer(
         ChainQueries(mongo[settings.mongo_db], settings.expiry_convention()), fanout
     )
@@ -54,4 +69,4 @@ async def create_server(settings: MarketDataSettings) -> RunningServer:
     port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
     await server.start()
     fanout_task = asyncio.create_task(fanout.run(), name="enriched-fanout")
-    return RunningServer(server, port, fanout_task, mongo, redis_client)
+    return RunningServer(server, port, fanout_task, mongo, redis_client, interceptor)

@@ -1,5 +1,6 @@
 """An Alerts server on port 0, an evaluator and a webhook deliverer driven step by step, and a
-real enricher turning scripted prices into the enriched updates they evaluate."""
+real enricher turning scripted prices into the enriched updates they evaluate. Callers are
+traders of their own, each with a token of the session's token authority."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from deltastream.alerts.evaluation import AlertEvaluator
 from deltastream.alerts.server import create_deliverer, create_evaluator, create_server
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.alerts.webhooks import WebhookDeliverer
+from deltastream.auth import Role
 from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import alerts_pb2_grpc
+from tests.conftest import Metadata, TokenAuthority
 from tests.integration.analytics import conftest as analytics
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline import conftest as pipeline
@@ -29,12 +32,10 @@ mongo_db = pipeline.mongo_db
 make_consumer = pipeline.make_consumer
 market = analytics.market
 
-Metadata = tuple[tuple[str, str], ...]
-
 
 @pytest.fixture
 def alerts_settings(
-    server_urls: EmbeddedUrls, mongo_db_name: str, underlying: str
+    server_urls: EmbeddedUrls, mongo_db_name: str, underlying: str, token_authority: TokenAuthority
 ) -> AlertsSettings:
     return AlertsSettings(
         redis_url=server_urls.redis_url,
@@ -51,6 +52,7 @@ def alerts_settings(
         webhook_backoff_seconds=0.05,
         webhook_timeout_seconds=2.0,
         webhook_max_attempts=3,
+        auth_public_key=token_authority.public_pem,
     )
 
 
@@ -99,6 +101,12 @@ def evaluation(
 
 
 @pytest.fixture
-def desk() -> Metadata:
-    """The caller's metadata: a subject of this test's own."""
-    return (("x-deltastream-subject", f"desk-{uuid.uuid4().hex[:8]}"),)
+def desk(token_authority: TokenAuthority) -> Metadata:
+    """The caller's metadata: a trader's token, for a subject of this test's own."""
+    return token_authority.metadata(Role.TRADER, subject=f"desk-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+def other_desk(token_authority: TokenAuthority) -> Metadata:
+    """Another trader's metadata."""
+    return token_authority.metadata(Role.TRADER, subject=f"other-{uuid.uuid4().hex[:8]}")

@@ -26,7 +26,8 @@ from deltastream.alerts.server import create_evaluator
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.v1 import alerts_pb2 as pb
 from deltastream.v1 import alerts_pb2_grpc
-from tests.integration.alerts.conftest import Evaluation, Metadata
+from tests.conftest import Metadata
+from tests.integration.alerts.conftest import Evaluation
 from tests.integration.analytics.conftest import Market
 from tests.integration.pipeline.chains import expiry_in
 
@@ -80,6 +81,7 @@ def test_a_scripted_price_path_fires_exactly_once_per_crossing(
     evaluation: Evaluation,
     alerts: Stub,
     desk: Metadata,
+    other_desk: Metadata,
     alerts_settings: AlertsSettings,
     mongo_db: pymongo.database.Database[dict[str, Any]],
     redis_client: redis.Redis,
@@ -104,7 +106,7 @@ def test_a_scripted_price_path_fires_exactly_once_per_crossing(
     first = _events(alerts, desk, crosses.id)[0]
     assert first.value == PATH[2]
     assert first.message == f"{underlying} price {PATH[2]} crossed across {LEVEL:g}"
-    assert _events(alerts, (("x-deltastream-subject", "someone-else"),), crosses.id) == []
+    assert _events(alerts, other_desk, crosses.id) == []
 
     # redelivery: the group re-reads the whole stream in a new evaluator (state from the store)
     redis_client.xgroup_setid(bus.enriched_stream(underlying), ALERTS_GROUP, id="0")
@@ -118,14 +120,15 @@ def test_a_scripted_price_path_fires_exactly_once_per_crossing(
 
 
 def test_events_are_streamed_to_their_owner_as_they_fire(
-    market: Market, evaluation: Evaluation, alerts: Stub, desk: Metadata, redis_client: redis.Redis
+    market: Market,
+    evaluation: Evaluation,
+    alerts: Stub,
+    desk: Metadata,
+    other_desk: Metadata,
+    redis_client: redis.Redis,
 ) -> None:
     rule = _create(alerts, desk, _price_rule(market.underlying, pb.ALERT_DIRECTION_CROSSES, 1)).rule
-    _create(
-        alerts,
-        (("x-deltastream-subject", "someone-else"),),
-        _price_rule(market.underlying, pb.ALERT_DIRECTION_CROSSES, 1),
-    )
+    _create(alerts, other_desk, _price_rule(market.underlying, pb.ALERT_DIRECTION_CROSSES, 1))
     newest: Any = redis_client.xrevrange(model.EVENTS_STREAM, count=1)
     start = newest[0][0].decode() if newest else "0-0"  # the stream's end before the path
     stream = alerts.StreamEvents(

@@ -1,5 +1,5 @@
 """An Analytics server on port 0 against the real servers, with chains stored by a real
-enricher from priced quotes."""
+enricher from priced quotes, and a channel to it that sends a viewer's token."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from pydantic import SecretStr
 
 from deltastream.analytics.server import create_server
 from deltastream.analytics.settings import AnalyticsSettings
+from deltastream.auth import Role
 from deltastream.embedded import EmbeddedUrls
 from deltastream.feed.publisher import TickPublisher
 from deltastream.market.enrichment import ExpiryConvention
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 from deltastream.quant import bsm_price
 from deltastream.v1 import analytics_pb2_grpc
+from tests.conftest import TokenAuthority, authorized
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline import conftest as pipeline
 from tests.integration.pipeline.chains import RATE, priced_chain
@@ -94,7 +96,9 @@ def market(redis_client: redis.Redis, make_consumer: MakeConsumer, underlying: s
 
 
 @pytest.fixture
-def analytics_server(server_urls: EmbeddedUrls, mongo_db_name: str) -> Iterator[ServerThread]:
+def analytics_server(
+    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
+) -> Iterator[ServerThread]:
     settings = AnalyticsSettings(
         redis_url=server_urls.redis_url,
         mongo_uri=SecretStr(server_urls.mongo_uri),
@@ -102,6 +106,7 @@ def analytics_server(server_urls: EmbeddedUrls, mongo_db_name: str) -> Iterator[
         grpc_port=0,
         grpc_host="127.0.0.1",
         metrics_port=0,
+        auth_public_key=token_authority.public_pem,
     )
     server = ServerThread(create_server(settings))
     yield server
@@ -109,9 +114,12 @@ def analytics_server(server_urls: EmbeddedUrls, mongo_db_name: str) -> Iterator[
 
 
 @pytest.fixture
-def channel(analytics_server: ServerThread) -> Iterator[grpc.Channel]:
+def channel(
+    analytics_server: ServerThread, token_authority: TokenAuthority
+) -> Iterator[grpc.Channel]:
+    """A channel whose calls carry a viewer's token."""
     with grpc.insecure_channel(analytics_server.target) as channel:
-        yield channel
+        yield authorized(channel, token_authority.metadata(Role.VIEWER))
 
 
 @pytest.fixture

@@ -23,10 +23,12 @@ import redis
 from prometheus_client.samples import Sample
 
 from deltastream import bus
+from deltastream.auth import Role
 from deltastream.embedded import EmbeddedUrls, free_port
 from deltastream.feed.recording import tick_record
 from deltastream.market.quotes import Tick
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
+from tests.conftest import TokenAuthority, authorized
 from tests.e2e.platform import ServiceProcesses, wait_for, wait_serving
 from tests.integration.observability.scraping import scrape, value
 from tests.integration.observability.spans import Span, read_spans
@@ -48,22 +50,27 @@ def platform_run(
     server_urls: EmbeddedUrls,
     mongo_client: pymongo.MongoClient[dict[str, Any]],
     tmp_path_factory: pytest.TempPathFactory,
+    token_authority: TokenAuthority,
 ) -> Iterator[PlatformRun]:
     directory = tmp_path_factory.mktemp("platform")
     database = f"test_{uuid.uuid4().hex[:12]}"
     underlying = f"O{uuid.uuid4().hex[:10].upper()}"
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("OTEL_TRACES_EXPORTER", "console")
-        processes = ServiceProcesses(server_urls, database, directory)
+        processes = ServiceProcesses(server_urls, database, directory, token_authority.public_pem)
     try:
-        yield _run(processes, server_urls, underlying, directory)
+        yield _run(processes, server_urls, underlying, directory, token_authority)
     finally:
         processes.stop_all()
         mongo_client.drop_database(database)
 
 
 def _run(
-    processes: ServiceProcesses, urls: EmbeddedUrls, underlying: str, directory: Path
+    processes: ServiceProcesses,
+    urls: EmbeddedUrls,
+    underlying: str,
+    directory: Path,
+    tokens: TokenAuthority,
 ) -> PlatformRun:
     ports = {name: free_port() for name in SERVICES}
     files = {name: directory / f"{name}.spans.jsonl" for name in SERVICES}
@@ -86,7 +93,8 @@ def _run(
     )
     target = f"127.0.0.1:{grpc_port}"
     wait_serving(target)
-    with grpc.insecure_channel(target) as channel:
+    with grpc.insecure_channel(target) as plain:
+        channel = authorized(plain, tokens.metadata(Role.VIEWER))
         stub = market_data_pb2_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
         updates = stub.Subscribe(
             market_data_pb2.SubscribeRequest(underlyings=[underlying]), timeout=60

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pytest
 
 from deltastream.alerts import model, requests, webhooks
 from deltastream.alerts.rules import Direction, Firing, RuleKind
-from deltastream.errors import InvalidArgumentError
+from deltastream.errors import InvalidArgumentError, UnauthenticatedError
 from deltastream.v1 import alerts_pb2 as pb
 from deltastream.v1 import market_pb2
 
@@ -107,22 +106,9 @@ def test_stream_positions_are_entry_ids(value: str) -> None:
     assert requests.stream_id("") == ""
 
 
-@dataclass
-class _Context:
-    metadata: tuple[tuple[str, str], ...]
-
-    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
-        return self.metadata
-
-
-def test_the_subject_comes_from_metadata_else_anonymous() -> None:
-    assert requests.subject_of(_Context((("x-deltastream-subject", "desk-7@example"),))) == (
-        "desk-7@example"
-    )
-    assert requests.subject_of(_Context((("other", "x"),))) == "anonymous"
-    with pytest.raises(InvalidArgumentError) as error:
-        requests.subject_of(_Context((("x-deltastream-subject", '{"$ne": null}'),)))
-    assert error.value.field == "x-deltastream-subject"
+def test_the_owner_is_the_authenticated_caller_and_nobody_outside_a_call() -> None:
+    with pytest.raises(UnauthenticatedError):
+        requests.owner()
 
 
 def test_rules_round_trip_through_their_documents() -> None:
