@@ -15,12 +15,13 @@ from typing import Any
 import grpc
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
+
 from deltastream.auth import AuthSettings, Role, bearer_metadata, generate_development_key
 from deltastream.auth.server import RunningServer, create_server
 from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import auth_pb2 as pb
 from deltastream.v1 import auth_pb2_grpc as pb_grpc
-from pydantic import SecretStr
 
 ADMIN_PASSWORD = "bootstrap-admin-password"  # noqa: S105 - a test user's password
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test user's password

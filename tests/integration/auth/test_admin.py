@@ -5,12 +5,12 @@ from __future__ import annotations
 import grpc
 import pytest
 import redis
+
 from deltastream.auth import Role, api_key_metadata, bearer_metadata
 from deltastream.auth.registry import API_KEYS
 from deltastream.auth.server import create_server
 from deltastream.auth.settings import AuthSettings
 from deltastream.v1 import auth_pb2 as pb
-
 from tests.integration.auth.conftest import ADMIN_PASSWORD, PASSWORD, AuthClient, status_of, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

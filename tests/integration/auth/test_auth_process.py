@@ -11,12 +11,12 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from deltastream.auth import generate_development_key
 from deltastream.embedded import EmbeddedUrls, free_port
 from deltastream.v1 import auth_pb2 as pb
 from deltastream.v1 import auth_pb2_grpc as pb_grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from tests.integration.auth.conftest import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.integration

@@ -8,9 +8,9 @@ from typing import Any
 
 import grpc
 import pytest
+
 from deltastream.auth import bearer_metadata
 from deltastream.v1 import auth_pb2 as pb
-
 from tests.integration.auth.conftest import PASSWORD, AuthClient, status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

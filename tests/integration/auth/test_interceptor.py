@@ -10,13 +10,13 @@ import grpc
 import pytest
 import pytest_asyncio
 import redis.asyncio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from deltastream import auth
 from deltastream.auth import AuthInterceptor, Role, api_key_metadata, bearer_metadata
 from deltastream.auth.interceptor import RETRY_AFTER_METADATA
 from deltastream.grpcutil import add_health_and_reflection, server_interceptors
 from deltastream.v1 import auth_pb2 as pb
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from tests.integration.auth.conftest import AuthClient, status_of, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

@@ -14,12 +14,12 @@ import pytest
 import pytest_asyncio
 import redis.asyncio
 import uvicorn
+from fastapi import Depends, FastAPI
+
 from deltastream import auth
 from deltastream.auth import Principal, Role
 from deltastream.auth.rest import STATE_ATTRIBUTE, require
 from deltastream.v1 import auth_pb2 as pb
-from fastapi import Depends, FastAPI
-
 from tests.integration.auth.conftest import AuthClient, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

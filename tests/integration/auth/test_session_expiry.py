@@ -10,6 +10,9 @@ import pymongo
 import pytest
 import pytest_asyncio
 import redis.asyncio
+from pydantic import SecretStr
+from pymongo import AsyncMongoClient
+
 from deltastream.auth.keys import load_signing_key
 from deltastream.auth.registry import CredentialRegistry
 from deltastream.auth.roles import Role
@@ -18,8 +21,6 @@ from deltastream.auth.store import USERS, AuthStore, UserRecord
 from deltastream.auth.tokens import Audience
 from deltastream.embedded import EmbeddedUrls
 from deltastream.errors import UnauthenticatedError
-from pydantic import SecretStr
-from pymongo import AsyncMongoClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 

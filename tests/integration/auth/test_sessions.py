@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import grpc
 import pytest
+
 from deltastream.auth import Role, bearer_metadata
 from deltastream.auth.interceptor import RETRY_AFTER_METADATA
 from deltastream.auth.keys import verification_keys
 from deltastream.auth.tokens import Audience, verify_access_token
 from deltastream.v1 import auth_pb2 as pb
-
 from tests.integration.auth.conftest import PASSWORD, AuthClient, status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

@@ -13,12 +13,12 @@ import grpc
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from pydantic import SecretStr
+
 from deltastream.auth import Role, bearer_metadata, generate_development_key
 from deltastream.auth.keys import SigningKey, load_signing_key
 from deltastream.auth.tokens import Audience, issue_access_token
 from deltastream.v1 import auth_pb2 as pb
-from pydantic import SecretStr
-
 from tests.integration.auth.conftest import AuthClient, status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

@@ -194,7 +194,8 @@ def enricher_hpa() -> dict[str, Any]:
 
 
 def scaler(name: str = "deltastream-enricher", **changes: Any) -> dict[str, Any]:
-    """The example MarketHoursScaler of docs/operator.md, with ``changes`` to its spec (None drops a key)."""
+    """The example MarketHoursScaler of docs/operator.md, with ``changes`` to its spec
+    (None drops a key)."""
     spec: dict[str, Any] = {
         "target": {"kind": "Deployment", "name": "deltastream-enricher"},
         "hpa": "deltastream-enricher",

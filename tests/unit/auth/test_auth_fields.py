@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import SecretStr, ValidationError
+
 from deltastream.auth import credentials, fields
 from deltastream.auth.interceptor import method_roles
 from deltastream.auth.roles import CredentialKind, Principal, Role, parse_roles
@@ -12,9 +16,6 @@ from deltastream.auth.settings import AuthSettings
 from deltastream.auth.verifier import credential_from_headers
 from deltastream.errors import InvalidArgumentError, UnauthenticatedError
 from deltastream.v1 import auth_pb2
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pydantic import SecretStr, ValidationError
 
 
 @pytest.mark.parametrize("name", ["asha", "desk-nifty-mm", "a.b_c-9", "x" * 64])

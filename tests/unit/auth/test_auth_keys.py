@@ -7,6 +7,8 @@ import json
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pydantic import SecretStr
+
 from deltastream.auth.keys import (
     KeyConfigurationError,
     generate_development_key,
@@ -16,7 +18,6 @@ from deltastream.auth.keys import (
     thumbprint,
     verification_keys,
 )
-from pydantic import SecretStr
 
 
 def pem_of(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> SecretStr:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argon2
 import pytest
+
 from deltastream.auth.passwords import HashCost, PasswordHasher
 
 CHEAP = HashCost(time_cost=1, memory_cost_kib=64, parallelism=1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from deltastream.auth.ratelimit import RateLimit
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from deltastream.auth.ratelimit import RateLimit
 
 LIMIT = RateLimit(requests=3, window=dt.timedelta(seconds=10))
 

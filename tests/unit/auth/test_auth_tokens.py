@@ -6,6 +6,9 @@ import datetime as dt
 
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deltastream.auth.keys import (
     SigningKey,
     generate_development_key,
@@ -21,8 +24,6 @@ from deltastream.auth.tokens import (
     verify_access_token,
 )
 from deltastream.errors import UnauthenticatedError
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 AUDIENCE = Audience("https://auth.test", "deltastream-test")
 
