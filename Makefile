@@ -38,9 +38,10 @@ check-proto: proto ## Fail when the generated code is stale
 run: proto ## Run the whole platform on embedded servers (Ctrl-C stops it)
 	$(BIN)/python -m deltastream.launcher
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, and import-linter for the layers
 	$(BIN)/ruff check services operator tests bench
 	$(BIN)/ruff format --check services operator tests bench
+	$(BIN)/lint-imports
 
 fmt: $(STAMP) ## Format and fix what ruff can
 	$(BIN)/ruff format services operator tests bench

@@ -13,8 +13,8 @@ import redis
 from deltastream import bus, store
 from deltastream.enricher.processing import Enricher, EnrichmentParameters
 from deltastream.enricher.service import EnricherLoop
-from deltastream.feed.__main__ import run_replay
 from deltastream.feed.publisher import TickPublisher
+from deltastream.feed.runner import run_replay
 from deltastream.feed.settings import FeedSettings
 from deltastream.market.chain import chain_key
 from deltastream.market.enrichment import ExpiryConvention
