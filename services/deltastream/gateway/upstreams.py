@@ -8,7 +8,7 @@ to HTTP (``deltastream.gateway.errors``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, TypeVar, cast
 
 import grpc
@@ -46,8 +46,8 @@ class _Client:
 
     async def _stream(
         self, method: str, request: Message, reply: type[Reply], metadata: Metadata
-    ) -> AsyncIterator[Reply]:
-        """The replies of a server-streaming call; leaving the loop cancels the call."""
+    ) -> AsyncGenerator[Reply, None]:
+        """The replies of a server-streaming call; closing the generator cancels the call."""
         call = getattr(self._stub, method)(request, metadata=metadata)
         try:
             async for response in call:
@@ -76,7 +76,7 @@ class MarketDataClient(_Client):
 
     def subscribe(
         self, request: market_data_pb2.SubscribeRequest, metadata: Metadata
-    ) -> AsyncIterator[market_data_pb2.ChainUpdate]:
+    ) -> AsyncGenerator[market_data_pb2.ChainUpdate, None]:
         return self._stream("Subscribe", request, market_data_pb2.ChainUpdate, metadata)
 
 
@@ -130,7 +130,7 @@ class AlertsClient(_Client):
 
     def stream_events(
         self, request: alerts_pb2.StreamEventsRequest, metadata: Metadata
-    ) -> AsyncIterator[alerts_pb2.AlertEvent]:
+    ) -> AsyncGenerator[alerts_pb2.AlertEvent, None]:
         return self._stream("StreamEvents", request, alerts_pb2.AlertEvent, metadata)
 
 

@@ -20,9 +20,11 @@ import httpx
 import pymongo
 import pytest
 import redis
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from deltastream import bus, store
+from deltastream.alerts.server import create_evaluator
 from deltastream.alerts.server import create_server as create_alerts
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.analytics.server import create_server as create_analytics
@@ -47,6 +49,7 @@ from tests.integration.pipeline.chains import RATE, expiry_in
 ADMIN = "gateway-admin"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test user's password
 TIGHT_BUDGET = 5
+GRPC_SERVER: dict[str, Any] = {"grpc_host": "127.0.0.1", "grpc_port": 0}
 
 
 @dataclass
@@ -58,6 +61,8 @@ class Platform:
     settings: GatewaySettings
     market: Market
     admin_token: str
+    app: FastAPI
+    servers: LoopThread
 
     @property
     def underlying(self) -> str:
@@ -80,13 +85,7 @@ class Platform:
 
     def token_of(self, *roles: Role, url: str | None = None) -> str:
         """The access token of a new user with ``roles``, from the gateway's login."""
-        reply = httpx.post(
-            f"{url or self.url}/api/v1/auth/login",
-            json={"username": self.create_user(*roles), "password": PASSWORD},
-        )
-        reply.raise_for_status()
-        token: str = reply.json()["access_token"]
-        return token
+        return login(url or self.url, self.create_user(*roles))
 
 
 def connection_settings(urls: EmbeddedUrls, database: str) -> dict[str, Any]:
@@ -152,77 +151,83 @@ def market(
     return market
 
 
+def start_auth(servers: LoopThread, connection: dict[str, Any], key: SecretStr) -> str:
+    """The Auth service with its bootstrap admin; returns its target."""
+    settings = AuthSettings(
+        **connection,
+        **GRPC_SERVER,
+        auth_private_key=key,
+        auth_bootstrap_admin=ADMIN,
+        auth_bootstrap_password=SecretStr(PASSWORD),
+        password_time_cost=1,
+        password_memory_kib=64,
+        password_parallelism=1,
+    )
+    return f"127.0.0.1:{servers.start(create_auth(settings))}"
+
+
+def start_services(
+    servers: LoopThread, connection: dict[str, Any], auth_target: str, alerts: AlertsSettings
+) -> dict[str, Any]:
+    """MarketData, Analytics and Alerts; returns the gateway's settings that name them."""
+    marketdata = MarketDataSettings(
+        **connection,
+        **GRPC_SERVER,
+        **with_auth(MarketDataSettings, auth_target),
+        underlyings=alerts.underlyings,
+    )
+    analytics = AnalyticsSettings(
+        **connection, **GRPC_SERVER, **with_auth(AnalyticsSettings, auth_target)
+    )
+    return {
+        "marketdata_target": f"127.0.0.1:{servers.start(create_marketdata(marketdata))}",
+        "analytics_target": f"127.0.0.1:{servers.start(create_analytics(analytics))}",
+        "alerts_target": f"127.0.0.1:{servers.start(create_alerts(alerts))}",
+    }
+
+
+def login(url: str, username: str) -> str:
+    reply = httpx.post(
+        f"{url}/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    )
+    reply.raise_for_status()
+    token: str = reply.json()["access_token"]
+    return token
+
+
 @pytest.fixture(scope="session")
 def platform(
     server_urls: EmbeddedUrls,
+    session_redis: redis.Redis,
     gateway_database: pymongo.database.Database[dict[str, Any]],
     market: Market,
 ) -> Iterator[Platform]:
     connection = connection_settings(server_urls, gateway_database.name)
-    grpc_server: dict[str, Any] = {"grpc_host": "127.0.0.1", "grpc_port": 0}
     signing_key = generate_development_key()
     servers = LoopThread()
     try:
-        auth_port = servers.start(
-            create_auth(
-                AuthSettings(
-                    **connection,
-                    **grpc_server,
-                    auth_private_key=signing_key,
-                    auth_bootstrap_admin=ADMIN,
-                    auth_bootstrap_password=SecretStr(PASSWORD),
-                    password_time_cost=1,
-                    password_memory_kib=64,
-                    password_parallelism=1,
-                )
-            )
+        auth_target = start_auth(servers, connection, signing_key)
+        alerts = AlertsSettings(
+            **connection,
+            **GRPC_SERVER,
+            **with_auth(AlertsSettings, auth_target),
+            underlyings=[market.underlying],
+            rules_refresh_seconds=0.0,
+            block_ms=10,
         )
-        auth_target = f"127.0.0.1:{auth_port}"
-        ports = {
-            "marketdata": servers.start(
-                create_marketdata(
-                    MarketDataSettings(
-                        **connection,
-                        **grpc_server,
-                        **with_auth(MarketDataSettings, auth_target),
-                        underlyings=[market.underlying],
-                    )
-                )
-            ),
-            "analytics": servers.start(
-                create_analytics(
-                    AnalyticsSettings(
-                        **connection, **grpc_server, **with_auth(AnalyticsSettings, auth_target)
-                    )
-                )
-            ),
-            "alerts": servers.start(
-                create_alerts(
-                    AlertsSettings(
-                        **connection,
-                        **grpc_server,
-                        **with_auth(AlertsSettings, auth_target),
-                        underlyings=[market.underlying],
-                        webhook_allow_private_addresses=True,
-                    )
-                )
-            ),
-        }
+        targets = start_services(servers, connection, auth_target, alerts)
+        market.evaluator = create_evaluator(alerts, gateway_database, session_redis)
         settings = GatewaySettings(
             **connection,
+            **targets,
             auth_target=auth_target,
-            marketdata_target=f"127.0.0.1:{ports['marketdata']}",
-            analytics_target=f"127.0.0.1:{ports['analytics']}",
-            alerts_target=f"127.0.0.1:{ports['alerts']}",
             rate_limit_requests=1_000_000,
+            websocket_auth_timeout_seconds=2.0,
         )
         tight = settings.model_copy(update={"rate_limit_requests": TIGHT_BUDGET})
-        url = f"http://127.0.0.1:{servers.start(serve_app(create_app(settings)))}"
+        app = create_app(settings)
+        url = f"http://127.0.0.1:{servers.start(serve_app(app))}"
         tight_url = f"http://127.0.0.1:{servers.start(serve_app(create_app(tight)))}"
-        admin = httpx.post(
-            f"{url}/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD}
-        )
-        admin.raise_for_status()
         yield Platform(
             url,
             tight_url,
@@ -230,9 +235,12 @@ def platform(
             load_signing_key(signing_key),
             settings,
             market,
-            admin.json()["access_token"],
+            login(url, ADMIN),
+            app,
+            servers,
         )
     finally:
+        market.evaluator = None
         servers.stop()
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from deltastream.alerts.evaluation import AlertEvaluator
 from deltastream.enricher.service import EnricherLoop
 from deltastream.feed.publisher import TickPublisher
 from deltastream.market.enrichment import ExpiryConvention
@@ -42,12 +44,25 @@ class Market:
     expiries: list[dt.date]
     publisher: TickPublisher
     loop: EnricherLoop
+    evaluator: AlertEvaluator | None = None
 
     def publish(self, *, spot: float = CENTRE, sigma: float = 0.18) -> None:
-        """A new chain of every expiry at ``spot``, enriched, stored and published."""
+        """A new chain of every expiry at ``spot``, enriched, stored and published, and the
+        alert rules evaluated on it when there is an evaluator."""
         now_ns = time.time_ns()
+        ticks = 0
         for expiry in self.expiries:
             quotes = priced_quotes(self.underlying, expiry, spot, sigma, now_ns)
-            self.publisher.publish([UnderlyingTick(self.underlying, spot, now_ns), *quotes])
-        while self.loop.step():
-            pass
+            ticks += self.publisher.publish(
+                [UnderlyingTick(self.underlying, spot, now_ns), *quotes]
+            )
+        _drain(self.loop.step, ticks)
+        if self.evaluator is not None:
+            _drain(self.evaluator.step, len(self.expiries))  # one enriched update per chain
+
+
+def _drain(step: Callable[[], int], entries: int) -> None:
+    """Step until ``entries`` have been handled (a step reads what is there, and blocks only
+    when there is nothing)."""
+    while entries > 0:
+        entries -= step()

@@ -5,6 +5,7 @@ clients (HTTP, WebSocket, gRPC) as a browser or a desk's script would."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -36,10 +37,17 @@ class RunningApp:
         await self.task
 
 
-async def serve_app(app: FastAPI) -> RunningApp:
+async def serve_app(app: FastAPI, send_buffer: int | None = None) -> RunningApp:
+    """Serve ``app`` on a free port; with ``send_buffer``, every connection's kernel send
+    buffer is that small (a client that stops reading is felt after kilobytes, not megabytes)."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if send_buffer is not None:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+    listener.bind(("127.0.0.1", 0))
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         if task.done():
             task.result()
