@@ -55,6 +55,15 @@ def platform_services(metrics_ports: Iterator[int], grpc_port: int) -> list[Serv
         metrics("analytics", "deltastream.analytics", grpc_port=str(grpc_port + 3)),
         metrics("enricher", "deltastream.enricher"),
         metrics("feed", "deltastream.feed"),
+        metrics(
+            "gateway",
+            "deltastream.gateway",
+            http_port=os.environ.get("DELTASTREAM_HTTP_PORT", "8000"),
+            marketdata_target=f"127.0.0.1:{grpc_port}",
+            auth_target=f"127.0.0.1:{grpc_port + 1}",
+            alerts_target=f"127.0.0.1:{grpc_port + 2}",
+            analytics_target=f"127.0.0.1:{grpc_port + 3}",
+        ),
     ]
 
 

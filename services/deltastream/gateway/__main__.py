@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import uvicorn
+from prometheus_client import start_http_server
 
 from deltastream.gateway.app import create_app
 from deltastream.gateway.settings import GatewaySettings
@@ -19,6 +20,8 @@ async def serve(settings: GatewaySettings) -> None:
     """Serve until SIGINT or SIGTERM (uvicorn's handlers), then close the connections."""
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway")
+    if settings.metrics_port:  # also on the HTTP port at /metrics, as the chart scrapes it
+        start_http_server(settings.metrics_port, addr="0.0.0.0")  # noqa: S104 - scraped
     config = uvicorn.Config(
         create_app(settings),
         host=settings.http_host,

@@ -2,7 +2,7 @@
 
 The gateway checks tokens itself (``TokenCheckSettings``: the Auth service's key set, the
 request budget) and calls the four gRPC services; it reads no database. Its Prometheus metrics
-are served on its own HTTP port at ``/metrics``, so ``metrics_port`` is not used.
+are served on its own HTTP port at ``/metrics``, and on ``metrics_port`` as well unless it is 0.
 """
 
 from __future__ import annotations
