@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from deltastream.auth import Role
+from deltastream.auth import Role, bearer_metadata
 from deltastream.auth.tokens import Audience, issue_access_token
+from deltastream.v1 import auth_pb2, auth_pb2_grpc
 from tests.integration.gateway.conftest import Platform, bearer
 from tests.integration.gateway.feed import feed
 
@@ -49,6 +51,21 @@ def test_the_token_may_travel_as_a_subprotocol(platform: Platform, viewer_token:
     with feed(platform, subprotocols=protocols) as client:
         assert client.connection.subprotocol == "deltastream.v1"
         assert client.expect("ready")["roles"] == ["viewer"]
+
+
+def test_a_desks_api_key_may_follow_chains(platform: Platform) -> None:
+    with grpc.insecure_channel(platform.auth_target) as channel:
+        stub = auth_pb2_grpc.AuthStub(channel)  # type: ignore[no-untyped-call]
+        created = stub.CreateApiKey(
+            auth_pb2.CreateApiKeyRequest(name="desk-feed", roles=[auth_pb2.ROLE_VIEWER]),
+            metadata=bearer_metadata(platform.admin_token),
+            timeout=10,
+        )
+    with feed(platform) as client:
+        client.send(type="auth", api_key=created.key)
+        assert client.expect("ready")["subject"] == "desk-feed"
+        client.subscribe(platform.underlying, platform.expiry)
+        assert client.expect("chain")["chain"]["underlying"] == platform.underlying
 
 
 def test_unsubscribing_leaves_the_other_subscriptions(
