@@ -62,18 +62,18 @@ class ErrorResponse(BaseModel):
     field: str | None = Field(default=None, description="The parameter at fault, if one is.")
 
 
-def _documented(status: int, description: str) -> dict[str, Any]:
+def _documented(description: str) -> dict[str, Any]:
     return {"model": ErrorResponse, "description": description}
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _documented(400, "A parameter the service refused (the field is named)."),
-    401: _documented(401, "No valid access token or API key."),
-    403: _documented(403, "The caller lacks the role."),
-    422: _documented(422, "A parameter of the wrong shape (the field is named)."),
-    429: _documented(429, "The caller's request budget is spent; see Retry-After."),
-    503: _documented(503, "A service the gateway calls cannot be reached."),
-    504: _documented(504, "A service did not answer in time."),
+    400: _documented("A parameter the service refused (the field is named)."),
+    401: _documented("No valid access token or API key."),
+    403: _documented("The caller lacks the role."),
+    422: _documented("A parameter of the wrong shape (the field is named)."),
+    429: _documented("The caller's request budget is spent; see Retry-After."),
+    503: _documented("A service the gateway calls cannot be reached."),
+    504: _documented("A service did not answer in time."),
 }
 """The error statuses every authenticated route may answer; a route adds its own (404...)."""
 
@@ -82,7 +82,7 @@ def responses(*extra: int) -> dict[int | str, dict[str, Any]]:
     """``ERROR_RESPONSES`` plus statuses of one route (404, 409)."""
     documented = dict(ERROR_RESPONSES)
     for status in extra:
-        documented[status] = _documented(status, _CODE_OF_HTTP.get(status, "error"))
+        documented[status] = _documented(_CODE_OF_HTTP.get(status, "error"))
     return documented
 
 
