@@ -11,7 +11,7 @@ GEN_DIR := services
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help install run test unit integration proto check-proto lint fmt typecheck bench images dev clean
+.PHONY: help install run test unit chromium proto check-proto lint fmt typecheck bench images dev clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -53,8 +53,11 @@ typecheck: $(STAMP) ## mypy --strict
 unit: $(STAMP) ## Unit tests only
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-test: check-proto lint typecheck ## Install, check, and run every test
+test: check-proto lint typecheck chromium ## Install, check, and run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+chromium: ## Debian's chromium for the browser test (once; needs root or sudo)
+	bash tests/e2e/browser/install-chromium.sh
 
 bench: proto ## Benchmarks: figures and ratios against the reference run (~15 min)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
