@@ -91,7 +91,8 @@ class JwksClient:
         self._lock = asyncio.Lock()
 
     async def key(self, key_id: str) -> VerificationKey | None:
-        if self._due(key_id):
+        # A caller arriving while a fetch is in flight waits for it rather than finding no keys.
+        if self._due(key_id) or self._lock.locked():
             async with self._lock:
                 if self._due(key_id):
                     await self._fetch()
