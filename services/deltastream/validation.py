@@ -11,6 +11,7 @@ import re
 
 from deltastream.errors import InvalidArgumentError
 
+_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 
@@ -35,6 +36,13 @@ def expiry(value: object, field: str = "expiry") -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidArgumentError(field, f"not an ISO date: {value[:40]!r}") from None
+
+
+def stream_position(value: str, field: str) -> str:
+    """A Redis stream id, ``<milliseconds>-<sequence>``."""
+    if not _STREAM_ID.fullmatch(value):
+        raise InvalidArgumentError(field, f"not a stream position: {value[:40]!r}")
+    return value
 
 
 def page_size(value: int, *, default: int, maximum: int, field: str = "page_size") -> int:

@@ -139,6 +139,32 @@ class Fanout:
         entry_id = newest[0][0]
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
+    async def replay(self, buffer: ConflatingBuffer, after: str) -> bool:
+        """Offer ``buffer`` the updates of its streams after position ``after``; False when a
+        stream no longer reaches back that far (entries may have been trimmed)."""
+        complete = True
+        for underlying in sorted(buffer.interest.underlyings):
+            stream = bus.enriched_stream(underlying)
+            complete = await self._reaches_back(stream, after) and complete
+            entries: Any = await self._client.xrange(stream, min=f"({after}", max="+")
+            for entry_id, fields in entries:
+                update = _update(_id_text(entry_id), fields)
+                if update is not None and buffer.interest.matches(update):
+                    buffer.offer(update)
+        return complete
+
+    async def _reaches_back(self, stream: str, after: str) -> bool:
+        """Whether ``stream`` still holds every entry after ``after``: nothing was added since,
+        or its oldest entry is not newer (a capped stream drops its oldest entries)."""
+        try:
+            info: Any = await self._client.xinfo_stream(stream)
+        except redis.exceptions.ResponseError:  # no such stream
+            return False
+        if _position(info["last-generated-id"]) <= _position(after):
+            return True
+        first = info.get("first-entry")
+        return first is not None and _position(first[0]) <= _position(after)
+
     async def run(self) -> None:
         """Read until cancelled; a lost connection is retried, never fatal."""
         while True:
@@ -168,8 +194,8 @@ class Fanout:
                 self._dispatch(name, position, fields)
 
     def _dispatch(self, stream: str, position: str, fields: dict[bytes, bytes]) -> None:
-        payload = fields.get(b"chain")
-        if payload is None:
+        update = _update(position, fields)
+        if update is None:
             return
         origin = span_context_of(_text(fields.get(b"tp")))
         with tracer.start_as_current_span(
@@ -184,8 +210,6 @@ class Fanout:
                 "messaging.message.id": position,
             },
         ) as span:
-            update = pb.ChainUpdate(stream_id=position)
-            update.chain.ParseFromString(payload)
             receivers = [buffer for buffer in self._buffers if buffer.interest.matches(update)]
             span.set_attribute("deltastream.subscribers", len(receivers))
             for buffer in receivers:
@@ -223,6 +247,24 @@ def delivery_span(delivery: Delivery, rpc_method: str) -> Iterator[trace.Span]:
             metrics.TICK_TO_CLIENT.observe(max(age_ns, 0) / 1e9)
     finally:
         span.end()
+
+
+def _update(position: str, fields: dict[bytes, bytes]) -> pb.ChainUpdate | None:
+    payload = fields.get(b"chain")
+    if payload is None:
+        return None
+    update = pb.ChainUpdate(stream_id=position)
+    update.chain.ParseFromString(payload)
+    return update
+
+
+def _id_text(entry_id: bytes | str) -> str:
+    return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+
+
+def _position(entry_id: bytes | str) -> tuple[int, int]:
+    milliseconds, _, sequence = _id_text(entry_id).partition("-")
+    return int(milliseconds), int(sequence or 0)
 
 
 def _text(value: bytes | None) -> str | None:

@@ -9,6 +9,7 @@ from deltastream import validation
 from deltastream.contracts import chain_snapshot
 from deltastream.marketdata.fanout import Fanout, Interest, delivery_span
 from deltastream.marketdata.queries import ChainQueries
+from deltastream.telemetry import traceparent_of
 from deltastream.v1 import market_data_pb2 as pb
 from deltastream.v1 import market_data_pb2_grpc as pb_grpc
 
@@ -65,13 +66,23 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
         )
         if not interest.underlyings:
             validation.underlying("", "underlyings")
+        resume_from = (
+            validation.stream_position(request.resume_from, "resume_from")
+            if request.resume_from
+            else ""
+        )
         async with self._fanout.subscribe(interest) as buffer:
-            for update in await self._current(interest):
-                buffer.offer(update)
+            if not resume_from or not await self._fanout.replay(buffer, resume_from):
+                for update in await self._current(interest):
+                    buffer.offer(update)
             while True:
                 delivery = await buffer.take_delivery()
-                with delivery_span(delivery, SUBSCRIBE_METHOD):
-                    yield delivery.update
+                with delivery_span(delivery, SUBSCRIBE_METHOD) as span:
+                    yield pb.ChainUpdate(
+                        chain=delivery.update.chain,
+                        stream_id=delivery.update.stream_id,
+                        traceparent=traceparent_of(span.get_span_context()) or "",
+                    )
 
     async def _current(self, interest: Interest) -> list[pb.ChainUpdate]:
         """The stored chains a new subscriber starts from."""

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from deltastream.v1 import market_pb2 as deltastream_dot_v1_dot_market__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n deltastream/v1/market_data.proto\x12\x0e\x64\x65ltastream.v1\x1a\x1b\x64\x65ltastream/v1/market.proto\"5\n\x0fGetChainRequest\x12\x12\n\nunderlying\x18\x01 \x01(\t\x12\x0e\n\x06\x65xpiry\x18\x02 \x01(\t\"@\n\x10GetChainResponse\x12,\n\x05\x63hain\x18\x01 \x01(\x0b\x32\x1d.deltastream.v1.ChainSnapshot\")\n\x13ListExpiriesRequest\x12\x12\n\nunderlying\x18\x01 \x01(\t\"(\n\x14ListExpiriesResponse\x12\x10\n\x08\x65xpiries\x18\x01 \x03(\t\"\x80\x01\n\x11GetHistoryRequest\x12\x12\n\nunderlying\x18\x01 \x01(\t\x12\x0e\n\x06\x65xpiry\x18\x02 \x01(\t\x12\x10\n\x08start_ns\x18\x03 \x01(\x03\x12\x0e\n\x06\x65nd_ns\x18\x04 \x01(\x03\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"_\n\x12GetHistoryResponse\x12\x30\n\tsnapshots\x18\x01 \x03(\x0b\x32\x1d.deltastream.v1.ChainSnapshot\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"9\n\x10SubscribeRequest\x12\x13\n\x0bunderlyings\x18\x01 \x03(\t\x12\x10\n\x08\x65xpiries\x18\x02 \x03(\t\"N\n\x0b\x43hainUpdate\x12,\n\x05\x63hain\x18\x01 \x01(\x0b\x32\x1d.deltastream.v1.ChainSnapshot\x12\x11\n\tstream_id\x18\x02 \x01(\t2\xd9\x02\n\nMarketData\x12M\n\x08GetChain\x12\x1f.deltastream.v1.GetChainRequest\x1a .deltastream.v1.GetChainResponse\x12Y\n\x0cListExpiries\x12#.deltastream.v1.ListExpiriesRequest\x1a$.deltastream.v1.ListExpiriesResponse\x12S\n\nGetHistory\x12!.deltastream.v1.GetHistoryRequest\x1a\".deltastream.v1.GetHistoryResponse\x12L\n\tSubscribe\x12 .deltastream.v1.SubscribeRequest\x1a\x1b.deltastream.v1.ChainUpdate0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n deltastream/v1/market_data.proto\x12\x0e\x64\x65ltastream.v1\x1a\x1b\x64\x65ltastream/v1/market.proto\"5\n\x0fGetChainRequest\x12\x12\n\nunderlying\x18\x01 \x01(\t\x12\x0e\n\x06\x65xpiry\x18\x02 \x01(\t\"@\n\x10GetChainResponse\x12,\n\x05\x63hain\x18\x01 \x01(\x0b\x32\x1d.deltastream.v1.ChainSnapshot\")\n\x13ListExpiriesRequest\x12\x12\n\nunderlying\x18\x01 \x01(\t\"(\n\x14ListExpiriesResponse\x12\x10\n\x08\x65xpiries\x18\x01 \x03(\t\"\x80\x01\n\x11GetHistoryRequest\x12\x12\n\nunderlying\x18\x01 \x01(\t\x12\x0e\n\x06\x65xpiry\x18\x02 \x01(\t\x12\x10\n\x08start_ns\x18\x03 \x01(\x03\x12\x0e\n\x06\x65nd_ns\x18\x04 \x01(\x03\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"_\n\x12GetHistoryResponse\x12\x30\n\tsnapshots\x18\x01 \x03(\x0b\x32\x1d.deltastream.v1.ChainSnapshot\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"N\n\x10SubscribeRequest\x12\x13\n\x0bunderlyings\x18\x01 \x03(\t\x12\x10\n\x08\x65xpiries\x18\x02 \x03(\t\x12\x13\n\x0bresume_from\x18\x03 \x01(\t\"c\n\x0b\x43hainUpdate\x12,\n\x05\x63hain\x18\x01 \x01(\x0b\x32\x1d.deltastream.v1.ChainSnapshot\x12\x11\n\tstream_id\x18\x02 \x01(\t\x12\x13\n\x0btraceparent\x18\x03 \x01(\t2\xd9\x02\n\nMarketData\x12M\n\x08GetChain\x12\x1f.deltastream.v1.GetChainRequest\x1a .deltastream.v1.GetChainResponse\x12Y\n\x0cListExpiries\x12#.deltastream.v1.ListExpiriesRequest\x1a$.deltastream.v1.ListExpiriesResponse\x12S\n\nGetHistory\x12!.deltastream.v1.GetHistoryRequest\x1a\".deltastream.v1.GetHistoryResponse\x12L\n\tSubscribe\x12 .deltastream.v1.SubscribeRequest\x1a\x1b.deltastream.v1.ChainUpdate0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,9 +45,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETHISTORYRESPONSE']._serialized_start=418
   _globals['_GETHISTORYRESPONSE']._serialized_end=513
   _globals['_SUBSCRIBEREQUEST']._serialized_start=515
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=572
-  _globals['_CHAINUPDATE']._serialized_start=574
-  _globals['_CHAINUPDATE']._serialized_end=652
-  _globals['_MARKETDATA']._serialized_start=655
-  _globals['_MARKETDATA']._serialized_end=1000
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=593
+  _globals['_CHAINUPDATE']._serialized_start=595
+  _globals['_CHAINUPDATE']._serialized_end=694
+  _globals['_MARKETDATA']._serialized_start=697
+  _globals['_MARKETDATA']._serialized_end=1042
 # @@protoc_insertion_point(module_scope)

@@ -58,17 +58,21 @@ class GetHistoryResponse(_message.Message):
     def __init__(self, snapshots: _Optional[_Iterable[_Union[_market_pb2.ChainSnapshot, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
-    __slots__ = ("underlyings", "expiries")
+    __slots__ = ("underlyings", "expiries", "resume_from")
     UNDERLYINGS_FIELD_NUMBER: _ClassVar[int]
     EXPIRIES_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FROM_FIELD_NUMBER: _ClassVar[int]
     underlyings: _containers.RepeatedScalarFieldContainer[str]
     expiries: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, underlyings: _Optional[_Iterable[str]] = ..., expiries: _Optional[_Iterable[str]] = ...) -> None: ...
+    resume_from: str
+    def __init__(self, underlyings: _Optional[_Iterable[str]] = ..., expiries: _Optional[_Iterable[str]] = ..., resume_from: _Optional[str] = ...) -> None: ...
 
 class ChainUpdate(_message.Message):
-    __slots__ = ("chain", "stream_id")
+    __slots__ = ("chain", "stream_id", "traceparent")
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
     chain: _market_pb2.ChainSnapshot
     stream_id: str
-    def __init__(self, chain: _Optional[_Union[_market_pb2.ChainSnapshot, _Mapping]] = ..., stream_id: _Optional[str] = ...) -> None: ...
+    traceparent: str
+    def __init__(self, chain: _Optional[_Union[_market_pb2.ChainSnapshot, _Mapping]] = ..., stream_id: _Optional[str] = ..., traceparent: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,118 @@
+"""MarketData subscriptions that resume after a reconnect from a stream position."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+import redis
+from pydantic import SecretStr
+
+from deltastream import bus
+from deltastream.auth import Role
+from deltastream.embedded import EmbeddedUrls
+from deltastream.feed.publisher import TickPublisher
+from deltastream.marketdata.server import create_server
+from deltastream.marketdata.settings import MarketDataSettings
+from deltastream.v1 import market_data_pb2 as pb
+from deltastream.v1 import market_data_pb2_grpc
+from tests.conftest import TokenAuthority
+from tests.integration.analytics.serving import ServerThread
+from tests.integration.pipeline.chains import expiry_in, priced_chain
+from tests.integration.pipeline.conftest import MakeConsumer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def stub(
+    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
+) -> Iterator[market_data_pb2_grpc.MarketDataStub]:
+    settings = MarketDataSettings(
+        redis_url=server_urls.redis_url,
+        mongo_uri=SecretStr(server_urls.mongo_uri),
+        mongo_db=mongo_db_name,
+        grpc_port=0,
+        grpc_host="127.0.0.1",
+        metrics_port=0,
+        auth_public_key=token_authority.public_pem,
+    )
+    server = ServerThread(create_server(settings))
+    with grpc.insecure_channel(server.target) as channel:
+        yield market_data_pb2_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
+    server.stop()
+
+
+def _first(
+    stub: market_data_pb2_grpc.MarketDataStub, token: TokenAuthority, request: pb.SubscribeRequest
+) -> pb.ChainUpdate:
+    updates = stub.Subscribe(request, metadata=token.metadata(Role.VIEWER), timeout=10)
+    try:
+        return next(iter(updates))
+    finally:
+        updates.cancel()
+
+
+def test_a_resumed_subscription_starts_with_what_came_after_its_position(
+    stub: market_data_pb2_grpc.MarketDataStub,
+    token_authority: TokenAuthority,
+    redis_client: redis.Redis,
+    make_consumer: MakeConsumer,
+    underlying: str,
+) -> None:
+    expiry = expiry_in(6)
+    publisher = TickPublisher(redis_client, 10_000)
+    consumer = make_consumer([underlying], "resume")
+    publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=0.2))
+    consumer.drain()
+    seen = redis_client.xrevrange(bus.enriched_stream(underlying), count=1)[0][0].decode()
+    for sigma in (0.21, 0.22):  # two versions published while the client is away
+        publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=sigma))
+        consumer.drain()
+
+    resumed = _first(
+        stub, token_authority, pb.SubscribeRequest(underlyings=[underlying], resume_from=seen)
+    )
+
+    assert resumed.stream_id > seen  # from the stream, not the stored chain
+    assert resumed.chain.version == 3  # conflated: the newest of the missed versions
+    assert abs(resumed.chain.rows[1].call.iv - 0.22) < 1e-6
+
+
+def test_a_position_the_stream_no_longer_holds_starts_from_the_stored_chain(
+    stub: market_data_pb2_grpc.MarketDataStub,
+    token_authority: TokenAuthority,
+    redis_client: redis.Redis,
+    make_consumer: MakeConsumer,
+    underlying: str,
+) -> None:
+    expiry = expiry_in(6)
+    TickPublisher(redis_client, 10_000).publish(priced_chain(underlying, expiry, strikes=3))
+    make_consumer([underlying], "resume").drain()
+    stream = bus.enriched_stream(underlying)
+    position = redis_client.xrevrange(stream, count=1)[0][0].decode()
+    milliseconds, _, sequence = position.partition("-")
+    before = (
+        f"{milliseconds}-{int(sequence) - 1}" if int(sequence) else f"{int(milliseconds) - 1}-0"
+    )
+    redis_client.xtrim(stream, maxlen=0)  # the cap took everything after the client's position
+
+    update = _first(
+        stub, token_authority, pb.SubscribeRequest(underlyings=[underlying], resume_from=before)
+    )
+
+    assert update.stream_id == ""  # the stored chain
+    assert update.chain.version == 1
+
+
+@pytest.mark.parametrize("position", ["abc", "1-", '{"$gt": ""}', "1-2-3"])
+def test_a_malformed_position_is_refused_naming_the_field(
+    stub: market_data_pb2_grpc.MarketDataStub, token_authority: TokenAuthority, position: str
+) -> None:
+    with pytest.raises(grpc.RpcError) as refused:
+        _first(
+            stub, token_authority, pb.SubscribeRequest(underlyings=["NIFTY"], resume_from=position)
+        )
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "resume_from" in (refused.value.details() or "")
