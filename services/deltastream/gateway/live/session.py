@@ -19,6 +19,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable
 
 import grpc
 from fastapi import WebSocket, WebSocketDisconnect
+from opentelemetry import trace
 
 from deltastream.auth import Admission
 from deltastream.errors import InvalidArgumentError
@@ -33,7 +34,11 @@ from deltastream.gateway.schemas.auth import RoleLabel
 from deltastream.gateway.schemas.market import chain_snapshot
 from deltastream.gateway.settings import GatewaySettings
 from deltastream.gateway.upstreams import Upstreams
+from deltastream.telemetry import context_from_traceparent
 from deltastream.v1 import alerts_pb2, market_data_pb2
+
+tracer = trace.get_tracer("deltastream.gateway")
+LIVE_PATH = "/api/v1/ws"
 
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 _GIVE_UP = frozenset(
@@ -60,6 +65,7 @@ class LiveSession:
         self.outbox = Outbox(settings.websocket_max_chains, settings.websocket_max_alerts)
         self.interest = Interest()
         self._alerts_position = ""
+        self._chains_position = ""
         self._feeds: list[asyncio.Task[None]] = []
 
     async def run(self) -> None:
@@ -121,7 +127,8 @@ class LiveSession:
         while True:
             item = await self.outbox.take()
             kind, text = encode(item)
-            await self._websocket.send_text(text)
+            with _push_span(item, kind):
+                await self._websocket.send_text(text)
             metrics.WEBSOCKET_MESSAGES.labels(kind).inc()
 
     async def _receive(self) -> None:
@@ -153,10 +160,12 @@ class LiveSession:
         self._follow(interest)
 
     def _follow(self, interest: Interest) -> None:
-        """Restart the upstream calls for ``interest``."""
+        """Restart the upstream calls for ``interest`` (a new interest starts from the stored
+        chains; only a restart after a failure resumes from the last position)."""
         for task in self._feeds:
             task.cancel()
         self.interest = interest
+        self._chains_position = ""
         self.outbox.retain(lambda key: interest.wants(*key))
         pairs = sorted(interest.pairs)
         self.outbox.reply(protocol.Subscribed(subscriptions=pairs))
@@ -171,9 +180,11 @@ class LiveSession:
     async def _chains(self) -> AsyncGenerator[None, None]:
         interest = self.interest
         request = interest.chains_request()
+        request.resume_from = self._chains_position  # nothing missed across a restart
         updates = self._upstreams.marketdata.subscribe(request, self.credentials.metadata)
         async with contextlib.aclosing(updates):
             async for update in updates:
+                self._chains_position = update.stream_id or self._chains_position
                 if interest.wants(update.chain.underlying, update.chain.expiry):
                     self.outbox.offer_chain(update)
                 yield None
@@ -229,6 +240,23 @@ _CLOSE_STATUS = {
     protocol.CLOSE_RATE_LIMITED: "RESOURCE_EXHAUSTED",
     protocol.CLOSE_TRY_AGAIN: "UNAVAILABLE",
 }
+
+
+def _push_span(item: Outgoing, kind: str) -> contextlib.AbstractContextManager[object]:
+    """A SERVER span for pushing a chain update, in the trace of the tick that made it (the
+    update's traceparent, from MarketData's delivery); other messages are not traced."""
+    if not isinstance(item, market_data_pb2.ChainUpdate) or not item.traceparent:
+        return contextlib.nullcontext()
+    return tracer.start_as_current_span(
+        f"WebSocket {LIVE_PATH} push",
+        context=context_from_traceparent(item.traceparent),
+        kind=trace.SpanKind.SERVER,
+        attributes={
+            "deltastream.message.type": kind,
+            "deltastream.chain.version": item.chain.version,
+            "messaging.message.id": item.stream_id,
+        },
+    )
 
 
 def encode(item: Outgoing) -> tuple[str, str]:
