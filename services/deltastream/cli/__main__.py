@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-from deltastream.cli import arguments, commands
+from deltastream.cli import account, arguments, commands
 from deltastream.cli.client import Connection
+from deltastream.cli.credentials import Credentials
 from deltastream.cli.render import ChainView
+from deltastream.cli.session import SessionStore, session_directory
 from deltastream.cli.settings import ClientSettings
+
+SESSION_COMMANDS = frozenset({"login", "logout", "whoami"})
 
 
 def build_parser(settings: ClientSettings) -> argparse.ArgumentParser:
@@ -40,6 +45,7 @@ def build_parser(settings: ClientSettings) -> argparse.ArgumentParser:
     _add_expiries(subcommands, common)
     _add_watch(subcommands, common)
     _add_history(subcommands, common)
+    _add_session_commands(subcommands, settings)
     return parser
 
 
@@ -94,6 +100,58 @@ def _add_history(subcommands: Subcommands, common: argparse.ArgumentParser) -> N
     )
 
 
+def _add_session_commands(subcommands: Subcommands, settings: ClientSettings) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--auth-target",
+        default=settings.auth_target,
+        help="host:port of Auth (default: $DELTASTREAM_AUTH_TARGET or %(default)s)",
+    )
+    common.add_argument(
+        "--timeout",
+        type=arguments.positive_seconds,
+        default=settings.marketdata_timeout_seconds,
+        help="seconds to wait for the server and for each call (default %(default)s)",
+    )
+    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    login = subcommands.add_parser(
+        "login", parents=[common], help="log in and keep the session for the other commands"
+    )
+    login.add_argument(
+        "--user", default=settings.user, help="user name (default: $DELTASTREAM_USER or admin)"
+    )
+    login.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    subcommands.add_parser("logout", parents=[common], help="end the session and forget it")
+    subcommands.add_parser(
+        "whoami", parents=[common], help="who the session (or $DELTASTREAM_API_KEY) is"
+    )
+
+
+def _session_action(
+    args: argparse.Namespace,
+    output: commands.Output,
+    store: SessionStore,
+    credentials: Credentials,
+) -> commands.Action:
+    auth = Connection(target=args.auth_target, timeout_seconds=args.timeout)
+    if args.command == "login":
+        password = _stdin_password if args.password_stdin else _prompted_password(args.user)
+        return account.login(output, store, auth, args.user, password)
+    if args.command == "logout":
+        return account.logout(output, store, args.timeout)
+    return account.whoami(output, credentials, auth)
+
+
+def _stdin_password() -> str:
+    return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+
+
+def _prompted_password(username: str) -> Callable[[], str]:
+    return lambda: getpass.getpass(f"password of {username}: ")
+
+
 def _command(args: argparse.Namespace, output: commands.Output) -> commands.Command:
     if args.command == "chain":
         view = ChainView(mid_only=args.mid, strikes_around=args.strikes, zone=output.zone)
@@ -106,16 +164,24 @@ def _command(args: argparse.Namespace, output: commands.Output) -> commands.Comm
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser(ClientSettings()).parse_args(argv)
+    settings = ClientSettings()
+    args = build_parser(settings).parse_args(argv)
     output = commands.Output(
         out=sys.stdout,
         err=sys.stderr,
         as_json=args.json,
-        zone=args.tz or arguments.local_zone(),
+        zone=getattr(args, "tz", None) or arguments.local_zone(),
     )
-    connection = Connection(target=args.target, timeout_seconds=args.timeout)
+    store = SessionStore(session_directory(os.environ))
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    credentials = Credentials(store, api_key, args.timeout)
+    if args.command in SESSION_COMMANDS:
+        action = _session_action(args, output, store, credentials)
+    else:
+        connection = Connection(target=args.target, timeout_seconds=args.timeout)
+        action = commands.market_data(connection, credentials, _command(args, output))
     try:
-        return commands.run(connection, output, _command(args, output))
+        return commands.run(output, action, api_key=credentials.uses_api_key)
     except BrokenPipeError:
         # The reader went away (e.g. `deltastream watch NIFTY | head`): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -1,9 +1,9 @@
 """A typed, blocking MarketData client for the command line.
 
 The generated stub carries no type information and no notion of a deadline per call; this
-wraps it so every unary call has the same deadline, the connection is checked before the first
-call (an unreachable server is reported as such, not as a confusing first-call failure), and
-history pages and live subscriptions are plain iterators.
+wraps it so every call has the same deadline and carries the caller's credential, the
+connection is checked before the first call (an unreachable server is reported as such, not as
+a confusing first-call failure), and history pages and live subscriptions are plain iterators.
 """
 
 from __future__ import annotations
@@ -21,17 +21,19 @@ from deltastream.v1 import market_data_pb2_grpc as pb_grpc
 from deltastream.v1 import market_pb2
 
 Stub: TypeAlias = Any  # the generated MarketDataStub; grpcio ships no type information
+Metadata: TypeAlias = tuple[tuple[str, str], ...]
 
 HISTORY_PAGE_SIZE = 200
 
 
 class ServerUnreachableError(DeltaStreamError):
-    """No MarketData server answered at ``target`` within ``timeout_seconds``."""
+    """No ``service`` server answered at ``target`` within ``timeout_seconds``."""
 
-    def __init__(self, target: str, timeout_seconds: float) -> None:
-        super().__init__(f"no MarketData server reachable at {target} within {timeout_seconds:g}s")
+    def __init__(self, target: str, timeout_seconds: float, service: str = "MarketData") -> None:
+        super().__init__(f"no {service} server reachable at {target} within {timeout_seconds:g}s")
         self.target = target
         self.timeout_seconds = timeout_seconds
+        self.service = service
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +45,24 @@ class Connection:
 
 
 class MarketDataClient:
-    def __init__(self, stub: Stub, timeout_seconds: float) -> None:
+    def __init__(self, stub: Stub, timeout_seconds: float, metadata: Metadata = ()) -> None:
         self._stub = stub
         self._timeout = timeout_seconds
+        self._metadata = metadata
 
     def chain(self, underlying: str, expiry: str = "") -> market_pb2.ChainSnapshot:
         """The latest chain; the nearest expiry when ``expiry`` is empty."""
         request = pb.GetChainRequest(underlying=underlying, expiry=expiry)
-        response: pb.GetChainResponse = self._stub.GetChain(request, timeout=self._timeout)
+        response: pb.GetChainResponse = self._stub.GetChain(
+            request, timeout=self._timeout, metadata=self._metadata
+        )
         return response.chain
 
     def expiries(self, underlying: str) -> list[str]:
         request = pb.ListExpiriesRequest(underlying=underlying)
-        response: pb.ListExpiriesResponse = self._stub.ListExpiries(request, timeout=self._timeout)
+        response: pb.ListExpiriesResponse = self._stub.ListExpiries(
+            request, timeout=self._timeout, metadata=self._metadata
+        )
         return list(response.expiries)
 
     def history(
@@ -71,7 +78,9 @@ class MarketDataClient:
                 page_size=page_size,
                 page_token=token,
             )
-            response: pb.GetHistoryResponse = self._stub.GetHistory(request, timeout=self._timeout)
+            response: pb.GetHistoryResponse = self._stub.GetHistory(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
             yield list(response.snapshots)
             token = response.next_page_token
             if not token:
@@ -82,7 +91,8 @@ class MarketDataClient:
         self, underlyings: list[str], expiries: list[str]
     ) -> Iterator[Iterator[pb.ChainUpdate]]:
         """Live updates until the server ends the stream; leaving the block cancels the call."""
-        call = self._stub.Subscribe(pb.SubscribeRequest(underlyings=underlyings, expiries=expiries))
+        request = pb.SubscribeRequest(underlyings=underlyings, expiries=expiries)
+        call = self._stub.Subscribe(request, metadata=self._metadata)
         try:
             yield call
         finally:
@@ -90,14 +100,23 @@ class MarketDataClient:
 
 
 @contextlib.contextmanager
-def connect(connection: Connection) -> Iterator[MarketDataClient]:
-    """A client over a channel that is ready, or ``ServerUnreachableError`` after the timeout."""
+def ready_channel(connection: Connection, service: str) -> Iterator[grpc.Channel]:
+    """A channel that is ready, or ``ServerUnreachableError`` after the timeout."""
     with grpc.insecure_channel(connection.target) as channel:
         ready = grpc.channel_ready_future(channel)
         try:
             ready.result(timeout=connection.timeout_seconds)
         except grpc.FutureTimeoutError:
             ready.cancel()
-            raise ServerUnreachableError(connection.target, connection.timeout_seconds) from None
+            raise ServerUnreachableError(
+                connection.target, connection.timeout_seconds, service
+            ) from None
+        yield channel
+
+
+@contextlib.contextmanager
+def connect(connection: Connection, metadata: Metadata = ()) -> Iterator[MarketDataClient]:
+    """A client of a ready server whose calls carry ``metadata`` (the caller's credential)."""
+    with ready_channel(connection, "MarketData") as channel:
         stub = pb_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
-        yield MarketDataClient(stub, connection.timeout_seconds)
+        yield MarketDataClient(stub, connection.timeout_seconds, metadata)

@@ -1,9 +1,10 @@
-"""The subcommands: call MarketData, render, print; and the one place where failures become
+"""The MarketData subcommands: call, render, print; and the one place where failures become
 an ``error: ...`` line on stderr and an exit code (never a traceback).
 
 Exit codes: 0 success (and Ctrl-C while watching), 1 any other failure (including an
-unreachable server), 2 a request the server rejects as INVALID_ARGUMENT or NOT_FOUND (argparse
-also exits 2 on a bad command line), 130 Ctrl-C elsewhere.
+unreachable server, no login, and a refused credential or role), 2 a request the server rejects
+as INVALID_ARGUMENT or NOT_FOUND (argparse also exits 2 on a bad command line), 130 Ctrl-C
+elsewhere.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from google.protobuf.message import Message
 
 from deltastream.cli import render
 from deltastream.cli.client import Connection, MarketDataClient, ServerUnreachableError, connect
+from deltastream.cli.credentials import Credentials
+from deltastream.cli.session import NotLoggedInError
 from deltastream.errors import DeltaStreamError, InvalidArgumentError, NotFoundError
 from deltastream.v1 import market_pb2
 
@@ -30,7 +33,11 @@ EXIT_REJECTED = 2
 EXIT_INTERRUPTED = 130
 _REJECTED_STATUSES = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND})
 
+NOT_LOGGED_IN = "not logged in (run: deltastream login)"
+API_KEY_REFUSED = "the API key in DELTASTREAM_API_KEY was refused"
+
 Command = Callable[[MarketDataClient], None]
+Action = Callable[[], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +50,51 @@ class Output:
     zone: dt.tzinfo = dt.UTC
 
 
-def run(connection: Connection, output: Output, command: Command) -> int:
-    """Connect, run ``command`` and turn every expected failure into an exit code."""
-    try:
-        with connect(connection) as client:
+def market_data(connection: Connection, credentials: Credentials, command: Command) -> Action:
+    """Connect to MarketData with the caller's credential and run ``command``."""
+
+    def action() -> None:
+        metadata = credentials.metadata()
+        with connect(connection, metadata) as client:
             command(client)
-    except grpc.RpcError as exc:
-        code = exc.code()
-        _error(output, code.name, exc.details())
-        return EXIT_REJECTED if code in _REJECTED_STATUSES else EXIT_FAILURE
-    except ServerUnreachableError as exc:
-        _error(output, "UNAVAILABLE", str(exc))
-        return EXIT_FAILURE
-    except (InvalidArgumentError, NotFoundError) as exc:
-        _error(output, _status_name(exc), str(exc))
-        return EXIT_REJECTED
+
+    return action
+
+
+def run(output: Output, action: Action, *, api_key: bool = False) -> int:
+    """Run ``action`` and turn every expected failure into an exit code; ``api_key`` says
+    whether the credential was an API key (for what a refusal means)."""
+    try:
+        action()
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except (grpc.RpcError, DeltaStreamError) as exc:
+        message, exit_code = _explained(exc, api_key=api_key)
+        _say(output, message)
+        return exit_code
     return EXIT_OK
+
+
+def _explained(error: Exception, *, api_key: bool) -> tuple[str, int]:
+    """The ``error: ...`` message and the exit code of a failure."""
+    if isinstance(error, grpc.RpcError):
+        return _refusal(error.code(), error.details() or "no details", api_key=api_key)
+    if isinstance(error, NotLoggedInError):
+        return NOT_LOGGED_IN, EXIT_FAILURE
+    if isinstance(error, ServerUnreachableError):
+        return f"UNAVAILABLE: {error}", EXIT_FAILURE
+    if isinstance(error, InvalidArgumentError | NotFoundError):
+        return f"{_status_name(error)}: {error}", EXIT_REJECTED
+    return str(error), EXIT_FAILURE
+
+
+def _refusal(code: grpc.StatusCode, details: str, *, api_key: bool) -> tuple[str, int]:
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return (API_KEY_REFUSED if api_key else NOT_LOGGED_IN), EXIT_FAILURE
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        return details, EXIT_FAILURE  # "permission denied: <who> lacks the <role> role"
+    exit_code = EXIT_REJECTED if code in _REJECTED_STATUSES else EXIT_FAILURE
+    return f"{code.name}: {details}", exit_code
 
 
 def chain(output: Output, underlying: str, expiry: str, view: render.ChainView) -> Command:
@@ -159,8 +193,8 @@ def _print(output: Output, text: str) -> None:
     print(text, file=output.out, flush=True)
 
 
-def _error(output: Output, status: str, details: str | None) -> None:
-    print(f"error: {status}: {details or 'no details'}", file=output.err)
+def _say(output: Output, message: str) -> None:
+    print(f"error: {message}", file=output.err)
 
 
 def _status_name(error: DeltaStreamError) -> str:

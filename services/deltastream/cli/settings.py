@@ -3,7 +3,7 @@ the command line wins over the environment."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,4 +16,12 @@ class ClientSettings(BaseSettings):
     )
     marketdata_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long to wait for the server and for each call."
+    )
+    auth_target: str = Field(
+        default="localhost:50052", description="host:port of the Auth gRPC server (login)."
+    )
+    user: str = Field(default="admin", description="Who `deltastream login` logs in.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="An API key (a service account's) to send instead of the login session.",
     )

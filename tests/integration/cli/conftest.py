@@ -1,32 +1,45 @@
-"""A MarketData server on port 0 against the real servers, with chains stored by a real
-enricher, for running the command-line client against.
+"""A MarketData server and an Auth server on port 0 against the real servers, with chains
+stored by a real enricher, for running the command-line client against.
 
-The server runs on its own event loop in a background thread, so a test calls the client's
-blocking ``main([...])`` directly, as a user's shell would.
+The servers run on their own event loops in background threads, so a test calls the client's
+blocking ``main([...])`` directly, as a user's shell would. The client keeps its session in a
+configuration directory of the test's own; ``viewer_session`` stores one with a viewer's token
+of the session's token authority, whose key also signs the Auth server's tokens.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import threading
+import time
+import uuid
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import redis
 from pydantic import SecretStr
 
+from deltastream.auth import AuthSettings, Role
+from deltastream.auth import server as auth_server
+from deltastream.cli.session import Session, SessionStore, session_directory
 from deltastream.embedded import EmbeddedUrls
 from deltastream.feed.publisher import TickPublisher
 from deltastream.marketdata.server import RunningServer, create_server
 from deltastream.marketdata.settings import MarketDataSettings
+from tests.conftest import TokenAuthority
+from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline import conftest as pipeline
 from tests.integration.pipeline.chains import priced_chain, spot_tick
 from tests.integration.pipeline.conftest import Consumer, MakeConsumer
 
 START_SECONDS = 30.0
+ADMIN_PASSWORD = "cli-admin-password"  # noqa: S105 - a test user's password
+HOUR = 3600.0
 T = TypeVar("T")
 
 # The pipeline tests' fixtures: a database with the store's indexes, and enricher consumers.
@@ -79,7 +92,11 @@ class MarketDataServer:
 
 @pytest.fixture
 def marketdata(
-    server_urls: EmbeddedUrls, mongo_db_name: str, underlying: str, market: Market
+    server_urls: EmbeddedUrls,
+    mongo_db_name: str,
+    underlying: str,
+    market: Market,
+    token_authority: TokenAuthority,
 ) -> Iterator[MarketDataServer]:
     """A MarketData server serving this test's database and underlying."""
     settings = MarketDataSettings(
@@ -90,6 +107,7 @@ def marketdata(
         grpc_host="127.0.0.1",
         metrics_port=0,
         underlyings=[underlying],
+        auth_public_key=token_authority.public_pem,
     )
     server = MarketDataServer(settings)
     yield server
@@ -100,3 +118,65 @@ def marketdata(
 def marketdata_target(marketdata: MarketDataServer) -> str:
     """host:port of the MarketData server."""
     return marketdata.target
+
+
+@pytest.fixture(autouse=True)
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The client's configuration directory, empty, and no credential from the environment."""
+    home = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    for name in ("DELTASTREAM_API_KEY", "DELTASTREAM_AUTH_TARGET", "DELTASTREAM_USER"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def session_store(config_home: Path) -> SessionStore:
+    return SessionStore(session_directory(os.environ))
+
+
+@pytest.fixture
+def viewer_session(session_store: SessionStore, token_authority: TokenAuthority) -> Session:
+    """A stored session with a viewer's access token (and no Auth server behind it)."""
+    now = time.time()
+    token = token_authority.token(Role.VIEWER, subject="cli-viewer")
+    session = Session("127.0.0.1:9", "cli-viewer", ("viewer",), token, now + HOUR, "-", now + HOUR)
+    session_store.save(session)
+    return session
+
+
+@dataclass(frozen=True)
+class AuthServer:
+    """A running Auth server and its bootstrap admin."""
+
+    target: str
+    admin: str
+    password: str
+
+
+@pytest.fixture
+def auth(
+    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
+) -> Iterator[AuthServer]:
+    """An Auth server signing with the token authority's key, so MarketData trusts its tokens.
+
+    Its admin's name is the test's own: login budgets are per user name in the shared Redis.
+    """
+    admin = f"admin-{uuid.uuid4().hex[:8]}"
+    settings = AuthSettings(
+        redis_url=server_urls.redis_url,
+        mongo_uri=SecretStr(server_urls.mongo_uri),
+        mongo_db=mongo_db_name,
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        metrics_port=0,
+        auth_private_key=token_authority.private_pem,
+        auth_bootstrap_admin=admin,
+        auth_bootstrap_password=SecretStr(ADMIN_PASSWORD),
+        password_time_cost=1,
+        password_memory_kib=64,
+        password_parallelism=1,
+    )
+    server = ServerThread(auth_server.create_server(settings))
+    yield AuthServer(server.target, admin, ADMIN_PASSWORD)
+    server.stop()

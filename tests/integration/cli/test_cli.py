@@ -15,12 +15,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from deltastream.auth import Role
 from deltastream.cli.__main__ import main
 from deltastream.cli.client import Connection, connect
+from tests.conftest import TokenAuthority
 from tests.integration.cli.conftest import Market, MarketDataServer
 from tests.integration.pipeline.chains import expiry_in
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("viewer_session")]
 
 Capture = pytest.CaptureFixture[str]
 
@@ -199,12 +201,15 @@ def test_history_prints_the_stored_analytics_oldest_first(
     assert [row.split()[5] for row in rows] == ["20.00%", "30.00%"]  # ATM IV
 
 
-def test_history_pages_are_followed(market: Market, marketdata_target: str) -> None:
+def test_history_pages_are_followed(
+    market: Market, marketdata_target: str, token_authority: TokenAuthority
+) -> None:
     expiry = expiry_in(7)
     for sigma in (0.2, 0.25, 0.3):
         market.publish(expiry, sigma=sigma)
 
-    with connect(Connection(marketdata_target, 5.0)) as client:
+    metadata = token_authority.metadata(Role.VIEWER)
+    with connect(Connection(marketdata_target, 5.0), metadata) as client:
         pages = list(client.history(market.underlying, expiry.isoformat(), 0, page_size=2))
 
     assert [len(page) for page in pages] == [2, 1]

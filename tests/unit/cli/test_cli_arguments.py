@@ -130,3 +130,32 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DELTASTREAM_REDIS_URL", "redis://elsewhere:6379/0")  # another service's
     settings = ClientSettings()
     assert (settings.marketdata_target, settings.marketdata_timeout_seconds) == ("md:1234", 2.5)
+
+
+def test_login_logs_in_admin_at_the_local_auth_service_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("DELTASTREAM_AUTH_TARGET", "DELTASTREAM_USER"):
+        monkeypatch.delenv(name, raising=False)
+    args = _parse("login")
+    assert (args.command, args.user, args.auth_target, args.password_stdin) == (
+        "login",
+        "admin",
+        "localhost:50052",
+        False,
+    )
+    args = _parse("login", "--user", "asha", "--password-stdin", "--auth-target", "auth:1")
+    assert (args.user, args.auth_target, args.password_stdin) == ("asha", "auth:1", True)
+
+
+def test_the_auth_target_and_api_key_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DELTASTREAM_AUTH_TARGET", "auth.internal:7000")
+    monkeypatch.setenv("DELTASTREAM_API_KEY", "dsk_id_secret")
+    settings = ClientSettings()
+    assert _parse("whoami", settings=settings).auth_target == "auth.internal:7000"
+    assert _parse("logout", settings=settings).command == "logout"
+    assert settings.api_key is not None
+    assert settings.api_key.get_secret_value() == "dsk_id_secret"
+    assert "dsk_id_secret" not in repr(settings)
