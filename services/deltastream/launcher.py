@@ -1,9 +1,14 @@
 """``make run``: the whole platform on one machine, each service its own process.
 
 Starts an embedded Valkey and SecantusDB (unless ``DELTASTREAM_REDIS_URL`` and
-``DELTASTREAM_MONGO_URI`` are set), then every service, prints where each listens, and on
-Ctrl-C (or SIGTERM) stops the services first — each finishes and acknowledges its current
-batch — and the servers last.
+``DELTASTREAM_MONGO_URI`` are set), then the Auth service, and once it serves, every other
+service (each finds Auth's key set at ``DELTASTREAM_AUTH_TARGET``). It prints where each
+listens and how to log in, and on Ctrl-C (or SIGTERM) stops the services first — each finishes
+and acknowledges its current batch — and the servers last.
+
+Auth's development signing key and the bootstrap admin's password are made at the first start
+and kept in the data directory (``auth/``, readable by its owner only), so tokens and the
+password survive a restart; deleting that directory (with the data) starts afresh.
 """
 
 from __future__ import annotations
@@ -12,21 +17,72 @@ import contextlib
 import ctypes
 import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from pydantic import SecretStr
+
+from deltastream.auth import generate_development_key
 from deltastream.embedded import EmbeddedServerError, EmbeddedUrls, free_port
+from deltastream.errors import DeltaStreamError
 from deltastream.logs import configure_logging
 
 _STOP_TIMEOUT_SECONDS = 15.0
+_AUTH_START_SECONDS = 60.0
 _PR_SET_PDEATHSIG = 1
+ADMIN = "admin"
+SECRET_FILE_MODE = 0o600
+SECRET_DIRECTORY_MODE = 0o700
+
+
+class ServiceStartError(DeltaStreamError):
+    """A service the others depend on did not come up."""
+
+
+@dataclass(frozen=True, slots=True)
+class DevelopmentSecrets:
+    """Auth's signing key and the bootstrap admin's password on this machine, made at the
+    first start and kept in ``directory`` (0700; each file 0600) for the next ones."""
+
+    directory: Path
+    signing_key: SecretStr
+    admin_password: SecretStr
+
+    @classmethod
+    def kept_in(cls, directory: Path) -> DevelopmentSecrets:
+        directory.mkdir(mode=SECRET_DIRECTORY_MODE, parents=True, exist_ok=True)
+        os.chmod(directory, SECRET_DIRECTORY_MODE)
+        key = kept_secret(
+            directory / "signing-key.pem", lambda: generate_development_key().get_secret_value()
+        )
+        password = kept_secret(directory / "admin-password", lambda: secrets.token_urlsafe(18))
+        return cls(directory, SecretStr(key), SecretStr(password.strip()))
+
+    @property
+    def password_file(self) -> Path:
+        return self.directory / "admin-password"
+
+
+def kept_secret(path: Path, make: Callable[[], str]) -> str:
+    """The secret in ``path``; made with ``make`` and written there (0600) if there is none."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
+    except FileExistsError:
+        os.chmod(path, SECRET_FILE_MODE)
+        return path.read_text()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(make())
+    return path.read_text()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,19 +91,43 @@ class ServiceProcess:
 
     name: str
     module: str
-    environment: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict, repr=False)  # may hold secrets
     endpoints: tuple[str, ...] = ()
 
 
-def platform_services(metrics_ports: Iterator[int], grpc_port: int) -> list[ServiceProcess]:
-    """The services of the platform, each with a metrics port of its own."""
+def _service(metrics_ports: Iterator[int], name: str, module: str, **extra: str) -> ServiceProcess:
+    """A service with a metrics port of its own and ``extra`` settings (those named ``*port``
+    are shown as its endpoints)."""
+    port = next(metrics_ports)
+    endpoints = tuple(f"{key}={value}" for key, value in extra.items() if key.endswith("port"))
+    environment = {"DELTASTREAM_METRICS_PORT": str(port)}
+    environment.update({f"DELTASTREAM_{key.upper()}": value for key, value in extra.items()})
+    return ServiceProcess(name, module, environment, (f"metrics=:{port}", *endpoints))
+
+
+def auth_service(
+    metrics_ports: Iterator[int], grpc_port: int, secrets_: DevelopmentSecrets
+) -> ServiceProcess:
+    """The Auth service on ``grpc_port``, signing with the kept key, with the admin ``admin``
+    (created at its first start)."""
+    return _service(
+        metrics_ports,
+        "auth",
+        "deltastream.auth",
+        grpc_port=str(grpc_port),
+        auth_private_key=secrets_.signing_key.get_secret_value(),
+        auth_bootstrap_admin=ADMIN,
+        auth_bootstrap_password=secrets_.admin_password.get_secret_value(),
+    )
+
+
+def platform_services(
+    metrics_ports: Iterator[int], grpc_port: int, auth_target: str
+) -> list[ServiceProcess]:
+    """The services of the platform after Auth, each told where Auth is."""
 
     def metrics(name: str, module: str, **extra: str) -> ServiceProcess:
-        port = next(metrics_ports)
-        endpoints = tuple(f"{key}={value}" for key, value in extra.items() if key.endswith("port"))
-        environment = {"DELTASTREAM_METRICS_PORT": str(port)}
-        environment.update({f"DELTASTREAM_{key.upper()}": value for key, value in extra.items()})
-        return ServiceProcess(name, module, environment, (f"metrics=:{port}", *endpoints))
+        return _service(metrics_ports, name, module, auth_target=auth_target, **extra)
 
     return [
         metrics("marketdata", "deltastream.marketdata", grpc_port=str(grpc_port)),
@@ -60,7 +140,6 @@ def platform_services(metrics_ports: Iterator[int], grpc_port: int) -> list[Serv
             "deltastream.gateway",
             http_port=os.environ.get("DELTASTREAM_HTTP_PORT", "8000"),
             marketdata_target=f"127.0.0.1:{grpc_port}",
-            auth_target=f"127.0.0.1:{grpc_port + 1}",
             alerts_target=f"127.0.0.1:{grpc_port + 2}",
             analytics_target=f"127.0.0.1:{grpc_port + 3}",
         ),
@@ -129,6 +208,28 @@ def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+def wait_listening(port: int, process: subprocess.Popen[bytes], stop: threading.Event) -> bool:
+    """Wait until a service accepts connections on ``port`` (True), or ``stop`` is set (False);
+    ``ServiceStartError`` if its process ends or it does not listen in time.
+
+    A plain connection, not a gRPC health check: gRPC's threads in this process would make the
+    next children's ``preexec_fn`` unsafe. Auth listens once its admin and keys are in place.
+    """
+    deadline = time.monotonic() + _AUTH_START_SECONDS
+    while not stop.is_set():
+        if process.poll() is not None:
+            raise ServiceStartError(f"the service on port {port} exited; see the log above")
+        if time.monotonic() > deadline:
+            raise ServiceStartError(f"nothing listens on port {port} in time")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+        except OSError:
+            stop.wait(0.2)
+            continue
+        return True
+    return False
+
+
 def main() -> None:
     configure_logging("launcher")
     data_dir = Path(os.environ.get("DELTASTREAM_DATA_DIR", "var/run")).resolve()
@@ -139,20 +240,53 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    secrets_ = DevelopmentSecrets.kept_in(data_dir / "auth")
     with connection_urls(data_dir) as urls:
-        grpc_port = int(os.environ.get("DELTASTREAM_GRPC_PORT", "50051"))
-        services = platform_services(iter(free_port() for _ in range(100)), grpc_port)
-        processes = [start(service, urls) for service in services]
-        print_endpoints(services, urls)
-        while not stop.is_set() and all(p.poll() is None for p in processes):
-            stop.wait(0.5)
-        stop_all(processes)
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            run_platform(urls, secrets_, stop, processes)
+        finally:
+            stop_all(processes)
+
+
+def run_platform(
+    urls: EmbeddedUrls,
+    secrets_: DevelopmentSecrets,
+    stop: threading.Event,
+    processes: list[subprocess.Popen[bytes]],
+) -> None:
+    """Auth first, the other services once it serves; then run until ``stop`` or until a
+    service ends. Every process started is appended to ``processes``."""
+    grpc_port = int(os.environ.get("DELTASTREAM_GRPC_PORT", "50051"))
+    auth_port = grpc_port + 1
+    auth_target = f"127.0.0.1:{auth_port}"
+    metrics_ports = iter(free_port() for _ in range(100))
+    auth = auth_service(metrics_ports, auth_port, secrets_)
+    processes.append(start(auth, urls))
+    if not wait_listening(auth_port, processes[0], stop):
+        return
+    services = platform_services(metrics_ports, grpc_port, auth_target)
+    processes.extend(start(service, urls) for service in services)
+    print_endpoints([auth, *services], urls)
+    print_login(auth_target, secrets_)
+    while not stop.is_set() and all(p.poll() is None for p in processes):
+        stop.wait(0.5)
 
 
 def print_endpoints(services: list[ServiceProcess], urls: EmbeddedUrls) -> None:
     lines = [f"  redis      {urls.redis_url}", f"  mongodb    {urls.mongo_uri}"]
     lines += [f"  {s.name:<10} {' '.join(s.endpoints)}" for s in services]
     print("DeltaStream is running (Ctrl-C stops it):", *lines, sep="\n", flush=True)
+
+
+def print_login(auth_target: str, secrets_: DevelopmentSecrets) -> None:
+    """The admin's password (on a developer's own machine) and how to log in with it."""
+    password = secrets_.admin_password.get_secret_value()
+    lines = [
+        f"Admin user: {ADMIN}  password: {password}  (kept in {secrets_.password_file})",
+        f"Log in:     deltastream login --auth-target {auth_target}  (asks for the password)",
+    ]
+    print(*lines, sep="\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,24 @@
-"""``make run``'s launcher: everything up, Ctrl-C stops every process, data survives a restart."""
+"""``make run``'s launcher: everything up behind Auth, the printed admin password logs in,
+Ctrl-C stops every process, and data, password and tokens survive a restart."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import pytest
 
+from deltastream.auth import bearer_metadata
 from deltastream.embedded import free_port
-from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
+from deltastream.v1 import auth_pb2, auth_pb2_grpc, market_data_pb2, market_data_pb2_grpc
 from tests.e2e.platform import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +46,15 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@dataclass(frozen=True)
+class Banner:
+    """What the launcher prints once the platform is up."""
+
+    marketdata: str
+    auth: str
+    admin_password: str
+
+
 class Launcher:
     """``python -m deltastream.launcher`` in its own process group, as a terminal runs it."""
 
@@ -52,7 +66,9 @@ class Launcher:
             if key not in {"DELTASTREAM_REDIS_URL", "DELTASTREAM_MONGO_URI"}
         }
         environment.update(
-            DELTASTREAM_DATA_DIR=str(data_dir), DELTASTREAM_GRPC_PORT=str(self.grpc_port)
+            DELTASTREAM_DATA_DIR=str(data_dir),
+            DELTASTREAM_GRPC_PORT=str(self.grpc_port),
+            DELTASTREAM_HTTP_PORT=str(free_port()),
         )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "deltastream.launcher"],
@@ -62,11 +78,19 @@ class Launcher:
             start_new_session=True,
         )
 
-    def wait_running(self) -> str:
+    def wait_running(self) -> Banner:
+        """The banner's endpoints and the admin's password, once the platform is up."""
         assert self.process.stdout is not None
+        running = False
         for line in iter(self.process.stdout.readline, b""):
-            if line.startswith(b"DeltaStream is running"):
-                return f"127.0.0.1:{self.grpc_port}"
+            running = running or line.startswith(b"DeltaStream is running")
+            password = re.match(rb"Admin user: admin +password: (\S+) ", line)
+            if running and password:
+                return Banner(
+                    f"127.0.0.1:{self.grpc_port}",
+                    f"127.0.0.1:{self.grpc_port + 1}",
+                    password.group(1).decode(),
+                )
         raise AssertionError("the launcher ended before the platform was up")
 
     def interrupt(self) -> int:
@@ -78,15 +102,45 @@ class Launcher:
             if self.process.stdout is not None:
                 self.process.stdout.close()
 
+    def ensure_stopped(self) -> None:
+        """After a failed test: Ctrl-C if it still runs."""
+        if self.process.poll() is None:
+            self.interrupt()
 
-def _chain_version(target: str) -> int:
+
+def _login(auth_target: str, password: str) -> str:
+    """An access token of the admin, from the platform's Auth service."""
+    with grpc.insecure_channel(auth_target) as channel:
+        stub = auth_pb2_grpc.AuthStub(channel)  # type: ignore[no-untyped-call]
+        request = auth_pb2.LoginRequest(username="admin", password=password)
+        reply: auth_pb2.TokenPair = stub.Login(request, timeout=30)
+    return reply.access_token
+
+
+def _chain_version(target: str, token: str) -> int:
     with grpc.insecure_channel(target) as channel:
-        stub = market_data_pb2_grpc.MarketDataStub(channel)
+        stub = market_data_pb2_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
+        request = market_data_pb2.GetChainRequest(underlying="NIFTY")
         try:
-            reply = stub.GetChain(market_data_pb2.GetChainRequest(underlying="NIFTY"), timeout=5)
-        except grpc.RpcError:
+            reply = stub.GetChain(request, metadata=bearer_metadata(token), timeout=5)
+        except grpc.RpcError as exc:  # not up yet, or nothing stored yet; but never refused
+            assert exc.code() in {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.NOT_FOUND}
             return 0
-        return reply.chain.version
+        version: int = reply.chain.version
+        return version
+
+
+def _refusal_without_a_token(target: str) -> grpc.StatusCode:
+    with grpc.insecure_channel(target) as channel:
+        stub = market_data_pb2_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.GetChain(market_data_pb2.GetChainRequest(underlying="NIFTY"), timeout=5)
+    code: grpc.StatusCode = failure.value.code()
+    return code
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
 
 
 @pytest.fixture
@@ -94,18 +148,46 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "run"
 
 
-def test_ctrl_c_stops_every_process_and_the_data_survives_a_restart(data_dir: Path) -> None:
-    first = Launcher(data_dir)
-    target = first.wait_running()
-    wait_for(lambda: _chain_version(target) > 3, 60, "no chain was enriched and stored")
+@pytest.fixture
+def launch(data_dir: Path) -> Iterator[Callable[[], Launcher]]:
+    """Starts launchers on ``data_dir``; whichever still runs after the test is stopped."""
+    started: list[Launcher] = []
+
+    def start() -> Launcher:
+        started.append(Launcher(data_dir))
+        return started[-1]
+
+    yield start
+    for launcher in started:
+        launcher.ensure_stopped()
+
+
+def test_ctrl_c_stops_every_process_and_the_data_survives_a_restart(
+    data_dir: Path, launch: Callable[[], Launcher]
+) -> None:
+    first = launch()
+    banner = first.wait_running()
+    token = _login(banner.auth, banner.admin_password)
+    wait_for(lambda: _chain_version(banner.marketdata, token) > 3, 60, "no chain was stored")
+    assert _refusal_without_a_token(banner.marketdata) == grpc.StatusCode.UNAUTHENTICATED
     children = _descendants(first.process.pid)
-    assert len(children) >= 5  # embedded servers (Valkey, SecantusDB), marketdata, enricher, feed
+    assert len(children) >= 6  # Valkey, SecantusDB, auth, marketdata, enricher, feed, ...
     assert first.interrupt() == 0
     wait_for(lambda: not any(_alive(pid) for pid in children), 30, "orphan processes remain")
 
-    second = Launcher(data_dir)
-    target = second.wait_running()
-    wait_for(lambda: _chain_version(target) > 0, 60, "the stored chain is gone")
-    stored = _chain_version(target)
+    secrets = data_dir / "auth"
+    assert _mode(secrets) == 0o700
+    assert {path.name: _mode(path) for path in secrets.iterdir()} == {
+        "signing-key.pem": 0o600,
+        "admin-password": 0o600,
+    }
+    assert (secrets / "admin-password").read_text() == banner.admin_password
+
+    second = launch()
+    again = second.wait_running()
+    assert again.admin_password == banner.admin_password
+    # the signing key is the same: a token of the first run is still good
+    wait_for(lambda: _chain_version(again.marketdata, token) > 0, 60, "the stored chain is gone")
+    stored = _chain_version(again.marketdata, _login(again.auth, again.admin_password))
     assert second.interrupt() == 0
     assert stored > 3
