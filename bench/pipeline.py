@@ -6,6 +6,10 @@
 2. Latency at a fixed rate: the feed publishes at 5,000 quotes/s; a gRPC subscriber measures
    tick-to-client latency (feed timestamp of the newest quote in each update to its arrival).
 3. Enricher memory: resident set sampled every second during (2), and its peak.
+
+MarketData checks tokens as in production: it verifies with the public half of a development
+key made for the run (``DELTASTREAM_AUTH_PUBLIC_KEY``), and the subscriber sends a viewer's
+access token signed by that key.
 """
 
 from __future__ import annotations
@@ -18,25 +22,65 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import grpc
 import numpy as np
 import redis
+from cryptography.hazmat.primitives import serialization
 
 from bench.report import Report
 from deltastream import bus
+from deltastream.auth import Role, TokenCheckSettings, bearer_metadata, generate_development_key
+from deltastream.auth.keys import load_signing_key
+from deltastream.auth.tokens import Audience, issue_access_token
 from deltastream.embedded import EmbeddedUrls, embedded_servers, free_port
 from deltastream.feed.market import SyntheticMarket, default_market_config
 from deltastream.feed.publisher import TickPublisher
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc
 
 UNDERLYINGS = ("NIFTY", "BANKNIFTY", "FINNIFTY")
+TOKEN_LIFETIME = dt.timedelta(hours=2)  # a subscription is checked once, when it starts
+Metadata = tuple[tuple[str, str], ...]
+
+
+class TokenIssuer:
+    """A development signing key for one run: its public half for MarketData, and tokens."""
+
+    def __init__(self) -> None:
+        self._key = load_signing_key(generate_development_key())
+        defaults = TokenCheckSettings.model_fields
+        self._audience = Audience(
+            defaults["auth_issuer"].default, defaults["auth_audience"].default
+        )
+
+    @property
+    def public_pem(self) -> str:
+        public = self._key.private_key.public_key()
+        pem = public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return pem.decode()
+
+    def viewer(self) -> Metadata:
+        """The metadata of a call by a viewer (a token valid from now)."""
+        token = issue_access_token(
+            self._key,
+            self._audience,
+            subject="bench-subscriber",
+            roles=frozenset({Role.VIEWER}),
+            session_id=uuid.uuid4().hex,
+            now=dt.datetime.now(dt.UTC),
+            lifetime=TOKEN_LIFETIME,
+        )
+        return bearer_metadata(token)
 
 
 class Platform:
-    def __init__(self, urls: EmbeddedUrls, log_dir: Path) -> None:
+    def __init__(self, urls: EmbeddedUrls, log_dir: Path, tokens: TokenIssuer) -> None:
         self.urls = urls
+        self.tokens = tokens
         self._log_dir = log_dir
         self._processes: list[subprocess.Popen[bytes]] = []
 
@@ -47,6 +91,7 @@ class Platform:
             "DELTASTREAM_MONGO_URI": self.urls.mongo_uri,
             "DELTASTREAM_MONGO_DB": "bench",
             "DELTASTREAM_METRICS_PORT": "0",
+            "DELTASTREAM_AUTH_PUBLIC_KEY": self.tokens.public_pem,
             **{f"DELTASTREAM_{k.upper()}": v for k, v in settings.items()},
         }
         log = (self._log_dir / f"{module}-{len(self._processes)}.log").open("wb")
@@ -68,9 +113,10 @@ class Platform:
 class Subscriber(threading.Thread):
     """Counts updates and records tick-to-client latency until stopped."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, metadata: Metadata) -> None:
         super().__init__(daemon=True)
         self._target = target
+        self._metadata = metadata
         self.latencies_ms: list[float] = []
         self.updates = 0
         self._call: grpc.Future | None = None
@@ -79,9 +125,10 @@ class Subscriber(threading.Thread):
     def run(self) -> None:
         with grpc.insecure_channel(self._target) as channel:
             grpc.channel_ready_future(channel).result(timeout=30)
-            stub = market_data_pb2_grpc.MarketDataStub(channel)
+            stub = market_data_pb2_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
             self._call = stub.Subscribe(
-                market_data_pb2.SubscribeRequest(underlyings=list(UNDERLYINGS))
+                market_data_pb2.SubscribeRequest(underlyings=list(UNDERLYINGS)),
+                metadata=self._metadata,
             )
             self.ready.set()
             try:
@@ -129,7 +176,7 @@ def throughput(platform: Platform, redis_client: redis.Redis, report: Report, co
     _backlog(redis_client, count)
     target = f"127.0.0.1:{free_port()}"
     platform.start("deltastream.marketdata", grpc_port=target.rsplit(":", 1)[1])
-    subscriber = Subscriber(target)
+    subscriber = Subscriber(target, platform.tokens.viewer())
     subscriber.start()
     subscriber.ready.wait(30)
     platform.start("deltastream.enricher", consumer_name="bench", batch_size="2000")
@@ -154,7 +201,7 @@ def latency(platform: Platform, report: Report, rate: int, seconds: float) -> No
     target = f"127.0.0.1:{free_port()}"
     platform.start("deltastream.marketdata", grpc_port=target.rsplit(":", 1)[1])
     enricher = platform.start("deltastream.enricher", consumer_name="bench-latency")
-    subscriber = Subscriber(target)
+    subscriber = Subscriber(target, platform.tokens.viewer())
     subscriber.start()
     subscriber.ready.wait(30)
     platform.start("deltastream.feed", quotes_per_second=str(rate), seed="5")
@@ -182,7 +229,7 @@ def run(report: Report, *, quick: bool = False) -> None:
         embedded_servers(Path(tmp) / "servers") as urls,
     ):
         redis_client = bus.connect(urls.redis_url)
-        platform = Platform(urls, Path(tmp))
+        platform = Platform(urls, Path(tmp), TokenIssuer())
         try:
             throughput(platform, redis_client, report, 60_000 if quick else 200_000)
             for underlying in UNDERLYINGS:
