@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 import uuid
@@ -124,7 +125,7 @@ class AlertsServicer(pb_grpc.AlertsServicer):
             ),
         )
         position = requests.stream_id(request.after_stream_id) or "$"
-        while True:
+        while not _cancel_requested():
             reply: Any = await self._events.xread(
                 {model.EVENTS_STREAM: position}, count=_STREAM_BATCH, block=_STREAM_BLOCK_MS
             )
@@ -134,6 +135,15 @@ class AlertsServicer(pb_grpc.AlertsServicer):
                     event = wanted.select(position, fields)
                     if event is not None:
                         yield event
+        raise asyncio.CancelledError  # the caller went away; redis-py swallowed the news
+
+
+def _cancel_requested() -> bool:
+    """True once this call's task has been cancelled, even when the ``CancelledError`` never
+    reached the loop: redis-py (8.1) swallows a cancellation that lands while it opens a
+    connection, and the stream would then read for ever for nobody."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 @dataclass(frozen=True, slots=True)
