@@ -1,4 +1,4 @@
-"""``deltastream``: the command-line client of the MarketData gRPC service.
+"""``deltastream``: the command-line client of the MarketData, Analytics and Alerts services.
 
 Usage::
 
@@ -13,12 +13,24 @@ Usage::
     deltastream watch NIFTY BANKNIFTY               # one line per update until Ctrl-C
     deltastream watch NIFTY --expiry 2026-12-01 --count 5
     deltastream history NIFTY --expiry 2026-12-01 --since 10m
+    deltastream analytics NIFTY [--expiry 2026-12-01]  # PCR, max pain, smile, IV rank, build-up
+    deltastream surface NIFTY                       # SVI IV grid and arbitrage checks
+    deltastream alerts add NIFTY --kind price --above 24500 --cooldown 5m [--webhook URL]
+    deltastream alerts add NIFTY --kind iv --expiry 2026-12-01 --strike 24000 --call --crosses 0.2
+    deltastream alerts list [NIFTY]                 # your rules
+    deltastream alerts rm ID [ID ...]
+    deltastream alerts watch [NIFTY ...] [--count N]  # one line per event until Ctrl-C
 
 Every MarketData command takes ``--target host:port`` (default
 ``$DELTASTREAM_MARKETDATA_TARGET``, else ``localhost:50051``), ``--timeout SECONDS`` (wait for
 the server and for each call; default ``$DELTASTREAM_MARKETDATA_TIMEOUT_SECONDS``, else 5),
 ``--json`` and ``--tz ZONE`` (time zone of printed times; default local). ``login`` asks Auth
 at ``--auth-target`` (default ``$DELTASTREAM_AUTH_TARGET``, else ``localhost:50052``).
+``analytics`` and ``surface`` call Analytics at ``--target`` (default
+``$DELTASTREAM_ANALYTICS_TARGET``, else ``localhost:50054``); ``alerts`` calls Alerts (default
+``$DELTASTREAM_ALERTS_TARGET``, else ``localhost:50053``). Alert kinds: ``price``, ``pcr``,
+``iv``, ``atm-iv``, ``iv-change``, ``max-pain-move``, ``oi-change``; one of ``--above``,
+``--below``, ``--crosses`` gives the direction and the threshold.
 
 Every call carries a credential: ``$DELTASTREAM_API_KEY`` when set (a service account), else
 the access token of the session that ``login`` stored in

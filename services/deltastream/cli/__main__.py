@@ -10,7 +10,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-from deltastream.cli import account, arguments, commands
+from deltastream.cli import (
+    account,
+    alerts_commands,
+    analytics_commands,
+    arguments,
+    commands,
+    parsers,
+)
 from deltastream.cli.client import Connection
 from deltastream.cli.credentials import Credentials
 from deltastream.cli.render import ChainView
@@ -45,6 +52,8 @@ def build_parser(settings: ClientSettings) -> argparse.ArgumentParser:
     _add_expiries(subcommands, common)
     _add_watch(subcommands, common)
     _add_history(subcommands, common)
+    parsers.add_analytics(subcommands, settings)
+    parsers.add_alerts(subcommands, settings)
     _add_session_commands(subcommands, settings)
     return parser
 
@@ -163,6 +172,32 @@ def _command(args: argparse.Namespace, output: commands.Output) -> commands.Comm
     return commands.history(output, args.underlying, args.expiry or "", args.since, time.time_ns())
 
 
+def _service_action(
+    args: argparse.Namespace, output: commands.Output, credentials: Credentials
+) -> commands.Action:
+    """The action of a command that calls MarketData, Analytics or Alerts at ``--target``."""
+    connection = Connection(target=args.target, timeout_seconds=args.timeout)
+    if args.command == "analytics":
+        command = analytics_commands.chain_analytics(output, args.underlying, args.expiry or "")
+        return analytics_commands.analytics_service(connection, credentials, command)
+    if args.command == "surface":
+        command = analytics_commands.surface(output, args.underlying)
+        return analytics_commands.analytics_service(connection, credentials, command)
+    if args.command == "alerts":
+        return alerts_commands.alerts_service(connection, credentials, _alerts(args, output))
+    return commands.market_data(connection, credentials, _command(args, output))
+
+
+def _alerts(args: argparse.Namespace, output: commands.Output) -> alerts_commands.AlertsCommand:
+    if args.alerts_command == "add":
+        return alerts_commands.add(output, parsers.rule_request(args))
+    if args.alerts_command == "list":
+        return alerts_commands.list_rules(output, args.underlying)
+    if args.alerts_command == "rm":
+        return alerts_commands.remove(output, args.rule_ids)
+    return alerts_commands.watch(output, args.underlyings, args.rule_ids, args.count)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     settings = ClientSettings()
     args = build_parser(settings).parse_args(argv)
@@ -178,8 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in SESSION_COMMANDS:
         action = _session_action(args, output, store, credentials)
     else:
-        connection = Connection(target=args.target, timeout_seconds=args.timeout)
-        action = commands.market_data(connection, credentials, _command(args, output))
+        action = _service_action(args, output, credentials)
     try:
         return commands.run(output, action, api_key=credentials.uses_api_key)
     except BrokenPipeError:

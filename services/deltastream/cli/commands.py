@@ -100,7 +100,9 @@ def _refusal(code: grpc.StatusCode, details: str, *, api_key: bool) -> tuple[str
 def chain(output: Output, underlying: str, expiry: str, view: render.ChainView) -> Command:
     def command(client: MarketDataClient) -> None:
         snapshot = client.chain(underlying, expiry)
-        _print(output, _json(snapshot) if output.as_json else render.chain_text(snapshot, view))
+        print_text(
+            output, message_json(snapshot) if output.as_json else render.chain_text(snapshot, view)
+        )
 
     return command
 
@@ -109,9 +111,9 @@ def expiries(output: Output, underlying: str) -> Command:
     def command(client: MarketDataClient) -> None:
         found = client.expiries(underlying)
         if output.as_json:
-            _print(output, json.dumps(found))
+            print_text(output, json.dumps(found))
         elif found:
-            _print(output, render.expiries_text(found))
+            print_text(output, render.expiries_text(found))
         else:
             print(f"no expiries with a chain for {underlying}", file=output.err)
 
@@ -128,9 +130,9 @@ def watch(
             try:
                 for seen, update in enumerate(updates, start=1):
                     received_ns = time.time_ns()
-                    _print(
+                    print_text(
                         output,
-                        _json(update, compact=True)
+                        message_json(update, compact=True)
                         if output.as_json
                         else render.update_line(update, received_ns, output.zone),
                     )
@@ -153,10 +155,10 @@ def history(
         start_ns = max(now_ns - int(since.total_seconds() * 1e9), 0)
         printed = 0
         if not output.as_json:
-            _print(output, f"{underlying} {chosen}\n{render.history_header()}")
+            print_text(output, f"{underlying} {chosen}\n{render.history_header()}")
         for page in client.history(underlying, chosen, start_ns):
             for snapshot in page:
-                _print(
+                print_text(
                     output,
                     _history_json(snapshot)
                     if output.as_json
@@ -176,7 +178,7 @@ def _nearest_expiry(client: MarketDataClient, underlying: str) -> str:
     return found[0]
 
 
-def _json(message: Message, *, compact: bool = False) -> str:
+def message_json(message: Message, *, compact: bool = False) -> str:
     document = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
     return json.dumps(document, indent=None if compact else 2)
 
@@ -186,10 +188,10 @@ def _history_json(snapshot: market_pb2.ChainSnapshot) -> str:
     header = market_pb2.ChainSnapshot()
     header.CopyFrom(snapshot)
     del header.rows[:]
-    return _json(header, compact=True)
+    return message_json(header, compact=True)
 
 
-def _print(output: Output, text: str) -> None:
+def print_text(output: Output, text: str) -> None:
     print(text, file=output.out, flush=True)
 
 

@@ -17,6 +17,12 @@ class ClientSettings(BaseSettings):
     marketdata_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long to wait for the server and for each call."
     )
+    analytics_target: str = Field(
+        default="localhost:50054", description="host:port of the Analytics gRPC server."
+    )
+    alerts_target: str = Field(
+        default="localhost:50053", description="host:port of the Alerts gRPC server."
+    )
     auth_target: str = Field(
         default="localhost:50052", description="host:port of the Auth gRPC server (login)."
     )
