@@ -1,4 +1,5 @@
-"""``deltastream``: the command-line client of MarketData. Only wiring: argparse to commands."""
+"""``deltastream``: the command-line client of MarketData, Analytics, Alerts and Auth. Only
+wiring: argparse to commands."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ SESSION_COMMANDS = frozenset({"login", "logout", "whoami"})
 
 def build_parser(settings: ClientSettings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="deltastream", description="Live and historical option chains from MarketData."
+        prog="deltastream", description="Option chains, analytics and alerts from DeltaStream."
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(

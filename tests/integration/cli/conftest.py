@@ -32,6 +32,8 @@ from deltastream.feed.publisher import TickPublisher
 from deltastream.marketdata.server import RunningServer, create_server
 from deltastream.marketdata.settings import MarketDataSettings
 from tests.conftest import TokenAuthority
+from tests.integration.alerts import conftest as alerts_fixtures
+from tests.integration.analytics import conftest as analytics_fixtures
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline import conftest as pipeline
 from tests.integration.pipeline.chains import priced_chain, spot_tick
@@ -45,6 +47,11 @@ T = TypeVar("T")
 # The pipeline tests' fixtures: a database with the store's indexes, and enricher consumers.
 mongo_db = pipeline.mongo_db
 make_consumer = pipeline.make_consumer
+# An Analytics server; an Alerts server with an evaluator stepped by the test.
+analytics_server = analytics_fixtures.analytics_server
+alerts_settings = alerts_fixtures.alerts_settings
+alerts_server = alerts_fixtures.alerts_server
+evaluation = alerts_fixtures.evaluation
 
 
 @dataclass
@@ -135,14 +142,28 @@ def session_store(config_home: Path) -> SessionStore:
     return SessionStore(session_directory(os.environ))
 
 
+def store_session(
+    store: SessionStore, authority: TokenAuthority, role: Role, subject: str
+) -> Session:
+    """Store a session with an access token of ``role`` (and no Auth server behind it)."""
+    now = time.time()
+    token = authority.token(role, subject=subject)
+    session = Session("127.0.0.1:9", subject, (role.label,), token, now + HOUR, "-", now + HOUR)
+    store.save(session)
+    return session
+
+
 @pytest.fixture
 def viewer_session(session_store: SessionStore, token_authority: TokenAuthority) -> Session:
     """A stored session with a viewer's access token (and no Auth server behind it)."""
-    now = time.time()
-    token = token_authority.token(Role.VIEWER, subject="cli-viewer")
-    session = Session("127.0.0.1:9", "cli-viewer", ("viewer",), token, now + HOUR, "-", now + HOUR)
-    session_store.save(session)
-    return session
+    return store_session(session_store, token_authority, Role.VIEWER, "cli-viewer")
+
+
+@pytest.fixture
+def trader_session(session_store: SessionStore, token_authority: TokenAuthority) -> Session:
+    """A stored session with a trader's access token, for a subject of this test's own."""
+    subject = f"cli-trader-{uuid.uuid4().hex[:8]}"
+    return store_session(session_store, token_authority, Role.TRADER, subject)
 
 
 @dataclass(frozen=True)
