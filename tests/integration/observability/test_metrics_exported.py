@@ -98,10 +98,19 @@ def test_the_run_is_counted_by_service(platform_run: PlatformRun) -> None:
             marketdata, "deltastream_grpc_server_handled_total", grpc_method=method, grpc_code=code
         )
 
-    assert handled("GetChain", "OK") == 1
-    assert handled("GetChain", "NOT_FOUND") == 1
+    # the test's calls, and the gateway's for the REST calls (the one without a token is refused
+    # by the gateway itself)
+    assert handled("GetChain", "OK") == 2
+    assert handled("GetChain", "NOT_FOUND") == 2
     assert handled("GetChain", "INVALID_ARGUMENT") == 1
     assert handled("ListExpiries", "OK") == 1
-    assert handled("Subscribe", "CANCELLED") == 1
+    assert handled("Subscribe", "CANCELLED") == 2  # the test's, and the gateway's at the close
     sent = value(marketdata, "deltastream_grpc_server_msg_sent_total", grpc_method="Subscribe")
-    assert sent >= 1
+    assert sent >= 2
+
+
+def test_the_alerts_service_counts_the_rule_that_fired(platform_run: PlatformRun) -> None:
+    alerts = platform_run.samples["alerts"]
+    assert value(alerts, "deltastream_alerts_events_total", kind="PRICE") == 1
+    assert value(alerts, "deltastream_alerts_updates_evaluated_total") >= 1
+    assert value(alerts, "deltastream_alerts_rules") == 1

@@ -1,5 +1,6 @@
 """One trace across processes: the feed's publish, the enricher's processing and MongoDB write,
-the enriched publish and MarketData's delivery to a gRPC subscriber."""
+the enriched publish, MarketData's delivery to each subscriber (a gRPC client, and the gateway
+for a WebSocket client), and the gateway's push on the WebSocket."""
 
 from __future__ import annotations
 
@@ -16,13 +17,24 @@ def _one(spans: list[Span], description: str) -> Span:
     return spans[0]
 
 
-def test_a_tick_is_one_trace_from_the_feed_to_a_grpc_subscriber(platform_run: PlatformRun) -> None:
-    spans = platform_run.spans
-    assert platform_run.first_update.stream_id, "a live update, not a stored chain"
+def _the_tick(spans: list[Span]) -> tuple[Span, list[Span]]:
+    """The feed's publish, and every span of its trace."""
     publish = _one(
         [s for s in spans if s.service == "feed" and s.kind == "PRODUCER"], "feed publish"
     )
-    trace = [span for span in spans if span.trace_id == publish.trace_id]
+    return publish, [span for span in spans if span.trace_id == publish.trace_id]
+
+
+def _subscription(delivery: Span, spans: list[Span]) -> Span:
+    """The RPC span of the subscription a delivery span is linked to."""
+    (linked,) = delivery.links
+    return _one([s for s in spans if (s.trace_id, s.span_id) == linked], "subscription span")
+
+
+def test_a_tick_is_one_trace_from_the_feed_to_a_grpc_subscriber(platform_run: PlatformRun) -> None:
+    spans = platform_run.spans
+    assert platform_run.first_update.stream_id, "a live update, not a stored chain"
+    publish, trace = _the_tick(spans)
     processing = _one(
         [s for s in trace if s.service == "enricher" and s.kind == "CONSUMER"], "batch span"
     )
@@ -46,18 +58,15 @@ def test_a_tick_is_one_trace_from_the_feed_to_a_grpc_subscriber(platform_run: Pl
     received = [s for s in trace if s.service == "marketdata" and s.kind == "CONSUMER"]
     assert received
     assert all(span.parent_id == enriched.span_id for span in received)
-    delivery = _one(
-        [s for s in trace if s.service == "marketdata" and s.kind == "SERVER"], "delivery"
-    )
-    assert delivery.parent_id in {span.span_id for span in received}
+    deliveries = [s for s in trace if s.service == "marketdata" and s.kind == "SERVER"]
+    assert len(deliveries) == 2, "one delivery per subscriber: the test's and the gateway's"
+    assert all(span.parent_id in {r.span_id for r in received} for span in deliveries)
+    delivery = deliveries[0]
     assert (
         delivery.attributes["deltastream.chain.version"] == platform_run.first_update.chain.version
     )
 
-    (linked,) = delivery.links
-    subscription = _one(
-        [s for s in spans if (s.trace_id, s.span_id) == linked], "linked subscription span"
-    )
+    subscription = _subscription(delivery, spans)
     assert subscription.kind == "SERVER"
     assert subscription.name.endswith("MarketData/Subscribe")
     assert {span.kind for span in trace} >= {"PRODUCER", "CONSUMER", "CLIENT", "SERVER"}
