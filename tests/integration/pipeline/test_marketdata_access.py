@@ -9,12 +9,8 @@ import grpc
 import pytest
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from pydantic import SecretStr
 
 from deltastream.auth import Role, bearer_metadata
-from deltastream.embedded import EmbeddedUrls
-from deltastream.marketdata.server import create_server
-from deltastream.marketdata.settings import MarketDataSettings
 from deltastream.v1 import market_data_pb2 as pb
 from deltastream.v1 import market_data_pb2_grpc
 from tests.conftest import Metadata, TokenAuthority, with_roles_rewritten
@@ -32,26 +28,8 @@ UNARY: list[tuple[str, Message]] = [
 
 
 @pytest.fixture
-def server(
-    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
-) -> Iterator[ServerThread]:
-    settings = MarketDataSettings(
-        redis_url=server_urls.redis_url,
-        mongo_uri=SecretStr(server_urls.mongo_uri),
-        mongo_db=mongo_db_name,
-        grpc_port=0,
-        grpc_host="127.0.0.1",
-        metrics_port=0,
-        auth_public_key=token_authority.public_pem,
-    )
-    running = ServerThread(create_server(settings))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def channel(server: ServerThread) -> Iterator[grpc.Channel]:
-    with grpc.insecure_channel(server.target) as channel:
+def channel(marketdata_server: ServerThread) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(marketdata_server.target) as channel:
         yield channel
 
 

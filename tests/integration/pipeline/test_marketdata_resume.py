@@ -7,14 +7,10 @@ from collections.abc import Iterator
 import grpc
 import pytest
 import redis
-from pydantic import SecretStr
 
 from deltastream import bus
 from deltastream.auth import Role
-from deltastream.embedded import EmbeddedUrls
 from deltastream.feed.publisher import TickPublisher
-from deltastream.marketdata.server import create_server
-from deltastream.marketdata.settings import MarketDataSettings
 from deltastream.v1 import market_data_pb2 as pb
 from deltastream.v1 import market_data_pb2_grpc
 from tests.conftest import TokenAuthority
@@ -26,22 +22,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def stub(
-    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
-) -> Iterator[market_data_pb2_grpc.MarketDataStub]:
-    settings = MarketDataSettings(
-        redis_url=server_urls.redis_url,
-        mongo_uri=SecretStr(server_urls.mongo_uri),
-        mongo_db=mongo_db_name,
-        grpc_port=0,
-        grpc_host="127.0.0.1",
-        metrics_port=0,
-        auth_public_key=token_authority.public_pem,
-    )
-    server = ServerThread(create_server(settings))
-    with grpc.insecure_channel(server.target) as channel:
+def stub(marketdata_server: ServerThread) -> Iterator[market_data_pb2_grpc.MarketDataStub]:
+    with grpc.insecure_channel(marketdata_server.target) as channel:
         yield market_data_pb2_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
-    server.stop()
 
 
 def _first(
