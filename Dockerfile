@@ -17,12 +17,13 @@ RUN python -m venv /opt/deltastream
 ENV PATH=/opt/deltastream/bin:$PATH
 WORKDIR /src
 
-# The dependencies first, from pyproject.toml alone, so that this layer is reused as long as
-# the dependency list does not change. Binary wheels only: the image has no compilers.
-COPY pyproject.toml ./
+# The dependencies first, from pyproject.toml and the versions the tests ran with
+# (constraints.txt), so that this layer is reused as long as neither changes. Binary wheels
+# only: the image has no compilers.
+COPY pyproject.toml constraints.txt ./
 RUN python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
         > /tmp/requirements.txt \
- && pip install --only-binary=:all: -r /tmp/requirements.txt
+ && pip install --only-binary=:all: --constraint constraints.txt -r /tmp/requirements.txt
 
 # Then the code itself (.dockerignore keeps everything else out of the context).
 COPY . .

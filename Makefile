@@ -5,25 +5,34 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+LOCK := constraints.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 PROTOS := $(wildcard proto/deltastream/v1/*.proto)
 GEN_DIR := services
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help install run test unit chromium proto check-proto lint fmt typecheck bench images dev clean
+.PHONY: help install lock run test unit chromium proto check-proto lint fmt typecheck bench images dev clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) ## Create the virtual environment and install everything
+install: $(STAMP) ## Create the virtual environment and install everything (versions from constraints.txt)
+
+lock: ## Re-resolve every dependency to its newest allowed version into constraints.txt
+	rm -rf build/lock && $(PYTHON) -m venv build/lock
+	build/lock/bin/python -m pip install --quiet --upgrade pip
+	build/lock/bin/python -m pip install --quiet -e '.[dev,bench]'
+	( echo "# Every package's version, as tested: 'make install' holds to it, 'make lock' renews it."; \
+	  build/lock/bin/python -m pip freeze --exclude-editable | LC_ALL=C sort ) > $(LOCK)
+	rm -rf build/lock
 
 proto: $(STAMP) ## Generate the protobuf and gRPC code from proto/
 	$(BIN)/python -m grpc_tools.protoc -I proto --python_out=$(GEN_DIR) --pyi_out=$(GEN_DIR) \
@@ -60,7 +69,7 @@ chromium: ## Debian's chromium for the browser test (once; needs root or sudo)
 	bash tests/e2e/browser/install-chromium.sh
 
 bench: proto ## Benchmarks: figures and ratios against the reference run (~15 min)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e '.[dev,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 images: ## Build the container image (needs a Docker engine)

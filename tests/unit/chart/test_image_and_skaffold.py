@@ -125,7 +125,22 @@ def test_the_build_context_holds_only_the_package() -> None:
     ]
     assert lines[0] == "*"
     allowed = {line.removeprefix("!") for line in lines if line.startswith("!")}
-    assert allowed == {"pyproject.toml", "README.md", "LICENSE", "services", "operator"}
+    assert allowed == {
+        "pyproject.toml",
+        "constraints.txt",
+        "README.md",
+        "LICENSE",
+        "services",
+        "operator",
+    }
+    copied = {
+        source
+        for line in (REPOSITORY / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+        for source in line.split()[1:-1]
+        if source != "."
+    }
+    assert copied and copied <= allowed
 
 
 def test_skaffold_builds_the_dockerfile_and_deploys_the_chart(skaffold: dict[str, Any]) -> None:

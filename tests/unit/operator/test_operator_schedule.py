@@ -1,7 +1,7 @@
 """The schedule function over a table of instants, worked out by hand from the session rules.
 
 The NSE example of docs/operator.md: pre-open 09:00-09:15 (2..4), regular 09:15-15:30 (4..16),
-off-hours 1..2, a ten-minute pre-warm, the library's NSE calendar (Holi on Wed 2026-03-04,
+off-hours 1..2, a ten-minute pre-warm, the library's NSE calendar (Holi on Tue 2026-03-03,
 Republic Day on Mon 2026-01-26), an extra holiday on Tue 2026-03-10, a muhurat session on
 Sunday 2026-11-08 and a drill on the Holi holiday. India keeps no DST; New York does (clocks
 go forward on Sun 2026-03-08 and back on Sun 2026-11-01).
@@ -57,7 +57,7 @@ NSE_SCHEDULE = Schedule(
     holidays=frozenset({datetime.date(2026, 3, 10)}),
     special_sessions=(
         SpecialSession("muhurat", datetime.date(2026, 11, 8), t("18:00"), t("19:15"), Bounds(3, 8)),
-        SpecialSession("drill", datetime.date(2026, 3, 4), t("11:00"), t("12:00"), Bounds(2, 3)),
+        SpecialSession("drill", datetime.date(2026, 3, 3), t("11:00"), t("12:00"), Bounds(2, 3)),
     ),
 )
 
@@ -73,17 +73,17 @@ NSE_TABLE = [
     ("2026-03-02 09:14:59", "pre-open", Phase.SESSION, 4, 16, "2026-03-02 09:15:00"),
     ("2026-03-02 09:15:00", "regular", Phase.SESSION, 4, 16, "2026-03-02 15:30:00"),
     ("2026-03-02 15:29:59", "regular", Phase.SESSION, 4, 16, "2026-03-02 15:30:00"),
-    ("2026-03-02 15:30:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-03 08:50:00"),
+    ("2026-03-02 15:30:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-03 10:50:00"),
     # The weekend: from Friday's close to Monday's pre-warm.
     ("2026-03-06 16:00:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-09 08:50:00"),
     ("2026-03-07 12:00:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-09 08:50:00"),
     ("2026-03-08 23:59:59", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-09 08:50:00"),
     # Holi (the library's NSE calendar) has no regular session, only the special drill.
-    ("2026-03-03 16:00:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-04 10:50:00"),
-    ("2026-03-04 09:30:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-04 10:50:00"),
-    ("2026-03-04 10:50:00", "drill", Phase.PREWARM, 2, 3, "2026-03-04 11:00:00"),
-    ("2026-03-04 11:30:00", "drill", Phase.SESSION, 2, 3, "2026-03-04 12:00:00"),
-    ("2026-03-04 12:00:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-05 08:50:00"),
+    ("2026-03-03 09:30:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-03 10:50:00"),
+    ("2026-03-03 10:50:00", "drill", Phase.PREWARM, 2, 3, "2026-03-03 11:00:00"),
+    ("2026-03-03 11:30:00", "drill", Phase.SESSION, 2, 3, "2026-03-03 12:00:00"),
+    ("2026-03-03 12:00:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-04 08:50:00"),
+    ("2026-03-03 16:00:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-04 08:50:00"),
     # The resource's own holiday (Tue 2026-03-10): Monday's close waits for Wednesday.
     ("2026-03-09 15:30:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-11 08:50:00"),
     ("2026-03-10 10:00:00", OFF_HOURS, Phase.OFF_HOURS, 1, 2, "2026-03-11 08:50:00"),
@@ -298,7 +298,7 @@ def _expected_nse(local: datetime.datetime) -> tuple[int, int] | None:
     day, clock = local.date(), local.time()
     if day == datetime.date(2026, 11, 8) and t("17:50") <= clock < t("19:15"):
         return (3, 8)
-    if day == datetime.date(2026, 3, 4) and t("10:50") <= clock < t("12:00"):
+    if day == datetime.date(2026, 3, 3) and t("10:50") <= clock < t("12:00"):
         return (2, 3)
     trading = local.weekday() < 5 and not NSE.is_holiday(day) and day != datetime.date(2026, 3, 10)
     if not trading or not t("08:50") <= clock < t("15:30"):

@@ -136,7 +136,8 @@ def test_invalid_specs_name_the_field(path: str, value: object, field: str) -> N
 
 def test_an_unknown_calendar_lists_the_known_ones() -> None:
     with pytest.raises(UnknownCalendarError) as caught:
-        parse_spec(_with("calendar", "LSE"))
+        parse_spec(_with("calendar", "MOON"))
+    assert caught.value.name == "MOON"
     assert "XNSE" in caught.value.known
     assert "XNSE" in str(caught.value)
 
@@ -146,6 +147,8 @@ def test_nse_calendar_comes_from_the_library() -> None:
     assert isinstance(nse, ExchangeCalendar)
     assert nse.is_holiday(datetime.date(2026, 1, 26))  # Republic Day
     assert nse.is_holiday(datetime.date(2025, 10, 21))  # Diwali Lakshmi Puja
+    assert nse.is_holiday(datetime.date(2026, 3, 3))  # Holi, as in NSE's 2026 circular
+    assert not nse.is_holiday(datetime.date(2026, 3, 4))
     assert not nse.is_holiday(datetime.date(2026, 1, 27))
     assert exchange_calendar("XNSE").is_holiday(datetime.date(2026, 1, 26))
     assert isinstance(exchange_calendar(None), NoHolidays)
