@@ -148,7 +148,7 @@ def test_crossing_a_boundary_moves_the_bounds_again_and_posts_an_event(
             ),
             what="off-hours status",
         )
-        assert status["nextTransition"] == "2026-03-04T03:20:00Z"  # Wednesday 08:50 IST (Tue is Holi)
+        assert status["nextTransition"] == "2026-03-04T03:20:00Z"  # Wed 08:50 IST: Tue is Holi
         transitions = "deltastream_operator_transitions_total"
         assert operator.sample(transitions, _labels(namespace, session="off-hours")) == 1
 
