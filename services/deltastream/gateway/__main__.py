@@ -6,22 +6,23 @@ import asyncio
 import logging
 
 import uvicorn
-from prometheus_client import start_http_server
 
 from deltastream.gateway.app import create_app
 from deltastream.gateway.settings import GatewaySettings
-from deltastream.logs import configure_logging
-from deltastream.telemetry import configure_tracing
+from deltastream.runtime import start_service
 
 log = logging.getLogger("deltastream.gateway")
 
 
 async def serve(settings: GatewaySettings) -> None:
-    """Serve until SIGINT or SIGTERM (uvicorn's handlers), then close the connections."""
-    configure_logging("gateway", settings.log_level)
-    configure_tracing("gateway")
-    if settings.metrics_port:  # also on the HTTP port at /metrics, as the chart scrapes it
-        start_http_server(settings.metrics_port, addr="0.0.0.0")  # noqa: S104 - scraped
+    """Serve until SIGINT or SIGTERM, then close the connections and return.
+
+    uvicorn catches the signal itself and, once it has shut down, raises it again for the
+    handler it found installed: that is ``start_service``'s, which only records it. So the
+    process ends normally and its spans are flushed; with the default handler, SIGTERM would
+    kill it before the exporter had written the last batch.
+    """
+    start_service("gateway", settings)  # also /metrics on the HTTP port, as the chart scrapes
     config = uvicorn.Config(
         create_app(settings),
         host=settings.http_host,

@@ -4,9 +4,12 @@ by raw path) and the state of its WebSocket feeds."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import Counter, Gauge, Histogram
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deltastream.metrics import LATENCY_BUCKETS_SECONDS
@@ -44,6 +47,7 @@ class RequestMetrics:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._full_paths: Mapping[int, str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,16 +65,30 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, remember_status)
         finally:
-            route = route_template(scope)
+            if self._full_paths is None:  # the application's routes, known once it runs
+                self._full_paths = full_paths(scope["app"].routes)
+            route = route_template(scope, self._full_paths)
             HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
             HTTP_DURATION.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
-def route_template(scope: dict[str, Any] | Scope) -> str:
-    """The matched route's path template (``/api/v1/chains/{underlying}``), never the raw path
-    (a label per symbol or per fuzzed URL would be unbounded)."""
+def full_paths(routes: Sequence[BaseRoute]) -> dict[int, str]:
+    """The full path template of every route, by route object. FastAPI keeps an included
+    router's routes under it, so the route a request matched knows only its own part of the
+    path (``/chains/{underlying}``), not the prefixes it was included with (``/api/v1``)."""
+    return {
+        id(context.original_route): context.path
+        for context in iter_route_contexts(routes)
+        if context.path is not None
+    }
+
+
+def route_template(scope: dict[str, Any] | Scope, paths: Mapping[int, str]) -> str:
+    """The matched route's full path template (``/api/v1/chains/{underlying}``), never the raw
+    path (a label per symbol or per fuzzed URL would be unbounded); ``paths`` from
+    ``full_paths``."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = paths.get(id(route), getattr(route, "path", None))
     if not isinstance(path, str):
         return UNMATCHED_ROUTE
     return path or "/"  # the page's files, mounted at the root

@@ -109,6 +109,20 @@ def test_the_run_is_counted_by_service(platform_run: PlatformRun) -> None:
     assert sent >= 2
 
 
+def test_the_gateway_counts_its_requests_and_websocket_messages(platform_run: PlatformRun) -> None:
+    """By full route template (the chain routes are included under ``/api/v1``), status, and
+    WebSocket message type."""
+    gateway = platform_run.samples["gateway"]
+    route = "/api/v1/chains/{underlying}"
+    for status in ("200", "404", "401"):
+        assert value(gateway, "deltastream_http_requests_total", route=route, status=status) == 1
+    assert value(gateway, "deltastream_http_request_duration_seconds_count", route=route) == 3
+    assert value(gateway, "deltastream_websocket_messages_sent_total", type="ready") == 1
+    assert value(gateway, "deltastream_websocket_messages_sent_total", type="subscribed") == 1
+    assert value(gateway, "deltastream_websocket_messages_sent_total", type="chain") >= 1
+    assert value(gateway, "deltastream_websocket_connections") == 0
+
+
 def test_the_alerts_service_counts_the_rule_that_fired(platform_run: PlatformRun) -> None:
     alerts = platform_run.samples["alerts"]
     assert value(alerts, "deltastream_alerts_events_total", kind="PRICE") == 1

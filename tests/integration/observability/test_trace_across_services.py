@@ -70,7 +70,30 @@ def test_a_tick_is_one_trace_from_the_feed_to_a_grpc_subscriber(platform_run: Pl
     assert subscription.kind == "SERVER"
     assert subscription.name.endswith("MarketData/Subscribe")
     assert {span.kind for span in trace} >= {"PRODUCER", "CONSUMER", "CLIENT", "SERVER"}
-    assert {span.service for span in trace} == {"feed", "enricher", "marketdata"}
+    assert {span.service for span in trace} == {"feed", "enricher", "marketdata", "gateway"}
+
+
+def test_the_websocket_push_of_a_tick_is_in_its_trace(platform_run: PlatformRun) -> None:
+    """The gateway's push continues MarketData's delivery to it: the tick's trace ends at the
+    browser's socket, and the delivery links to the subscription the gateway opened for it."""
+    spans = platform_run.spans
+    _, trace = _the_tick(spans)
+    push = _one(
+        [s for s in trace if s.service == "gateway" and s.name == "WebSocket /api/v1/ws push"],
+        "WebSocket push",
+    )
+    assert push.kind == "SERVER"
+    delivery = _one([s for s in trace if s.span_id == push.parent_id], "delivery to the gateway")
+    assert (delivery.service, delivery.kind) == ("marketdata", "SERVER")
+    version = platform_run.first_push["chain"]["version"]
+    assert push.attributes["deltastream.chain.version"] == version
+    assert delivery.attributes["deltastream.chain.version"] == version
+    assert push.attributes["messaging.message.id"] == platform_run.first_push["stream_id"]
+
+    subscription = _subscription(delivery, spans)
+    opened_by = _one([s for s in spans if s.span_id == subscription.parent_id], "gateway call")
+    assert (opened_by.service, opened_by.kind) == ("gateway", "CLIENT")
+    assert opened_by.name.endswith("MarketData/Subscribe")
 
 
 def test_a_batch_from_no_single_producer_starts_its_own_trace(platform_run: PlatformRun) -> None:
