@@ -14,7 +14,7 @@ Schema (one document per chain, never one per option; arrays are columns aligned
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,6 @@ import pymongo
 import pymongo.errors
 from pymongo.database import Database
 
-from deltastream.errors import ConcurrentUpdateError
 from deltastream.market.chain import ChainState, QuoteRow, SideColumns, chain_key
 from deltastream.market.enrichment import GREEK_NAMES, EnrichedChain, SideEnrichment
 from deltastream.market.quotes import OptionType
@@ -32,6 +31,7 @@ Document = dict[str, Any]
 LATEST = "chains_latest"
 SNAPSHOTS = "chain_snapshots"
 ANALYTICS = "chain_analytics"
+_DUPLICATE_KEY = 11000
 _SIDES = (("calls", OptionType.CALL), ("puts", OptionType.PUT))
 _QUOTE_COLUMNS = (
     "bid",
@@ -138,21 +138,31 @@ class ChainStore:
         document = self._db[LATEST].find_one({"_id": chain_key(underlying, expiry)})
         return None if document is None else chain_state(document)
 
-    def save_latest(self, document: Document) -> None:
-        """Store a chain at ``document["version"]``, which must be one above the stored one;
-        ``ConcurrentUpdateError`` when another writer got there first."""
-        version = document["version"]
-        try:
-            if version == 1:
-                self._db[LATEST].insert_one(document)
-                return
-            result = self._db[LATEST].replace_one(
-                {"_id": document["_id"], "version": version - 1}, document
+    def save_latest(self, documents: Sequence[Document]) -> list[str]:
+        """Store chains in one round trip, each at its ``version``, which must be one above
+        the stored one (a chain not stored yet is at version 0); returns the ids of the chains
+        another writer changed first, which are left as that writer stored them.
+
+        Each write replaces the document only where it is still at the previous version, and
+        inserts it where there is none: where there is one at another version, the insert
+        collides on ``_id``, which is how a lost race shows.
+        """
+        if not documents:
+            return []
+        writes = [
+            pymongo.ReplaceOne(
+                {"_id": document["_id"], "version": document["version"] - 1}, document, upsert=True
             )
-        except pymongo.errors.DuplicateKeyError as exc:
-            raise ConcurrentUpdateError(document["_id"], version - 1) from exc
-        if result.matched_count != 1:
-            raise ConcurrentUpdateError(document["_id"], version - 1)
+            for document in documents
+        ]
+        try:
+            self._db[LATEST].bulk_write(writes, ordered=False)
+        except pymongo.errors.BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != _DUPLICATE_KEY for error in errors) or not errors:
+                raise
+            return [documents[error["index"]]["_id"] for error in errors]
+        return []
 
     def append_history(self, snapshots: list[Document], analytics: list[Document]) -> None:
         if snapshots:

@@ -144,22 +144,20 @@ class Enricher:
             applied = self._apply(pending)
             documents = self._documents([chain for chain, _ in applied.values()])
             self._publish(documents)
-            conflicts: dict[str, _ChainWork] = {}
+            lost = set(self._store.save_latest(documents))
+            metrics.CONFLICTS.inc(len(lost))
             for (key, (_, quotes)), document in zip(applied.items(), documents, strict=True):
-                try:
-                    self._store.save_latest(document)
-                except ConcurrentUpdateError:
-                    metrics.CONFLICTS.inc()
-                    del self._chains[key]  # reload what the other writer stored, apply again
-                    conflicts[key] = pending[key]
+                if key in lost:
                     continue
                 outcome.applied_quotes += len(quotes)
                 outcome.chains_written += 1
                 outcome.quote_timestamps_ns.extend(quote.timestamp_ns for quote in quotes)
                 written.append(document)
-            if not conflicts:
+            if not lost:
                 return written
-            pending = conflicts
+            for key in lost:
+                del self._chains[key]  # reload what the other writer stored, apply again
+            pending = {key: pending[key] for key in lost}
         raise ConcurrentUpdateError(", ".join(pending), -1)
 
     def _apply(

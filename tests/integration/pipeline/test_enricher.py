@@ -9,6 +9,7 @@ from typing import Any
 
 import pymongo
 import redis
+from prometheus_client import REGISTRY
 
 from deltastream import bus, store
 from deltastream.feed.publisher import TickPublisher
@@ -142,3 +143,44 @@ def test_malformed_entries_go_to_the_dead_letter_stream_and_good_ones_behind_the
     assert document is not None
     assert document["applied_quotes"] == len(good)
     assert consumer.reader.pending() == {stream: 0}
+
+
+def test_two_enrichers_writing_one_chain_lose_no_quote(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    """Replicas share the group, so one chain is written by several: the one whose copy is
+    stale loses the race, reloads what the other stored, applies its quotes again, and wins."""
+    expiry = expiry_in(9)
+    publisher = TickPublisher(redis_client, 10_000)
+    first, second = make_consumer([underlying], "enricher-a"), make_consumer([underlying], "b")
+    conflicts_before = REGISTRY.get_sample_value("deltastream_enricher_conflicts_total") or 0.0
+
+    publisher.publish([spot_tick(underlying), *priced_chain(underlying, expiry, sigma=0.20)])
+    first.drain()  # version 1, and "enricher-a" keeps the chain in memory
+    publisher.publish(priced_chain(underlying, expiry, sigma=0.22, strikes=5, step=100.0))
+    second.drain()  # loads version 1, stores version 2
+    late = priced_chain(underlying, expiry, sigma=0.24, strikes=3, step=100.0)
+    publisher.publish(late)
+    first.drain()  # its copy is at version 1: lost race, reload version 2, store version 3
+
+    document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert document is not None
+    assert document["version"] == 3
+    assert document["applied_quotes"] == 22 + 10 + 6
+    by_strike = dict(zip(document["strikes"], document["calls"]["iv"], strict=True))
+    assert abs(by_strike[24_000.0] - 0.24) < 1e-6  # the late batch, on top of
+    assert abs(by_strike[24_200.0] - 0.22) < 1e-6  # the other replica's, on top of
+    assert abs(by_strike[24_500.0] - 0.20) < 1e-6  # the first
+    conflicts = REGISTRY.get_sample_value("deltastream_enricher_conflicts_total")
+    assert conflicts == conflicts_before + 1
+    assert _pending(redis_client, underlying) == 0
+    versions = [
+        market_pb2.ChainSnapshot.FromString(fields[b"chain"]).version
+        for _, fields in redis_client.xrange(bus.enriched_stream(underlying))
+    ]
+    assert versions[-1] == 3  # the stale copy's version 2 went out before the race was lost
+
+
+def _pending(client: redis.Redis, underlying: str) -> int:
+    summary = client.xpending(bus.ticks_stream(underlying), bus.ENRICHER_GROUP)
+    return int(summary["pending"])
