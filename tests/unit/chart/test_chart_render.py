@@ -210,6 +210,21 @@ def test_every_api_finds_the_auth_key_set(renders: Callable[[str], list[Manifest
         assert env["DELTASTREAM_AUTH_TARGET"] == f"{component_name('auth')}:50052", service
 
 
+def test_every_api_gets_the_request_budget_of_the_values(chart: helm.Chart) -> None:
+    objects = render(chart, {"rateLimit": {"requests": 6000, "windowSeconds": 30}})
+    for service in ("marketdata", "analytics", "alerts", "gateway", "auth", "feed", "enricher"):
+        deployment = named(objects, "Deployment", component_name(service))
+        env = {
+            var["name"]: var.get("value")
+            for var in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        if service in ("feed", "enricher"):  # no callers
+            assert "DELTASTREAM_RATE_LIMIT_REQUESTS" not in env
+            continue
+        assert env["DELTASTREAM_RATE_LIMIT_REQUESTS"] == "6000", service
+        assert env["DELTASTREAM_RATE_LIMIT_WINDOW_SECONDS"] == "30", service
+
+
 def test_the_alert_evaluator_never_runs_twice(renders: Callable[[str], list[Manifest]]) -> None:
     alerts = named(renders("defaults"), "Deployment", component_name("alerts"))["spec"]
     assert alerts["replicas"] == 1
