@@ -4,7 +4,8 @@ Client to server::
 
     {"type": "auth", "token": "<access token>"}            # or {"type": "auth", "api_key": ...}
     {"type": "subscribe", "underlyings": ["NIFTY"], "expiries": ["2026-11-27"],
-     "resume_from": "<alert stream_id>"}                  # expiries and resume_from optional
+     "resume_from": "<alert stream_id>",                  # all but underlyings optional
+     "chains_resume_from": "<chain stream_id>"}
     {"type": "unsubscribe", "underlyings": ["NIFTY"], "expiries": []}
     {"type": "ping"}
 
@@ -13,6 +14,13 @@ Server to client: ``ready`` (authenticated), ``subscribed`` (the current subscri
 ``pong``. Close codes: 4401 unauthenticated or token expired, 4403 forbidden, 4408 no
 authentication in time, 4429 over the request budget, 1013 the token checks cannot reach the
 Auth service (try again later), 1011 a failure of the gateway.
+
+Resuming after a reconnect: ``resume_from`` is the ``stream_id`` of the last ``alert`` event
+received (the alert stream), ``chains_resume_from`` the ``stream_id`` of the last ``chain``
+message received (the enriched stream). With a chain position the feed starts with the newest
+version of each chain that changed after it instead of the stored chains. Both are stream
+positions, ``<milliseconds>-<sequence>``; anything else is answered with an ``error`` naming
+the field.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ CLOSE_RATE_LIMITED = 4429
 CLOSE_INTERNAL = 1011
 CLOSE_TRY_AGAIN = 1013
 MAX_NAMES = 64
+STREAM_POSITION_PATTERN = r"^[0-9]{1,20}-[0-9]{1,20}$"
 
 
 class _ClientMessage(BaseModel):
@@ -52,8 +61,16 @@ class Subscribe(_ClientMessage):
     expiries: list[str] = Field(default=[], max_length=MAX_NAMES)
     resume_from: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{1,20}-[0-9]{1,20}$",
+        pattern=STREAM_POSITION_PATTERN,
         description="Alert events after this stream_id (after a reconnect).",
+    )
+    chains_resume_from: str | None = Field(
+        default=None,
+        pattern=STREAM_POSITION_PATTERN,
+        description=(
+            "Chain updates after this stream_id (after a reconnect): the newest version of each "
+            "chain that changed since, instead of the stored chains."
+        ),
     )
 
 

@@ -3,7 +3,9 @@
 The client authenticates with its first message (or the ``bearer.<token>`` subprotocol), as a
 viewer. Each subscription change restarts the two upstream calls that feed the connection,
 MarketData ``Subscribe`` and Alerts ``StreamEvents``, with the caller's credential; alert
-events resume after the last one delivered, so a restart neither loses nor repeats one. The
+events resume after the last one delivered, so a restart neither loses nor repeats one. A
+subscribe may carry the positions a reconnecting client last received (``resume_from`` for
+alerts, ``chains_resume_from`` for chains); the calls then resume from there. The
 upstream calls, the client's messages and the sending run as separate tasks that meet only at
 the ``Outbox``: a client that does not read holds up nobody but itself, and what waits for it
 is bounded. The connection closes when the access token expires unless the client sends a
@@ -144,12 +146,14 @@ class LiveSession:
                 self._change(message)
 
     def _change(self, message: protocol.Subscribe | protocol.Unsubscribe) -> None:
+        chains_position = ""
         try:
             if isinstance(message, protocol.Subscribe):
                 interest = self.interest.adding(
                     message.underlyings, message.expiries, self._settings.websocket_max_chains
                 )
                 self._alerts_position = message.resume_from or self._alerts_position
+                chains_position = message.chains_resume_from or ""
             else:
                 interest = self.interest.removing(message.underlyings, message.expiries)
         except InvalidArgumentError as exc:
@@ -157,15 +161,16 @@ class LiveSession:
                 protocol.ErrorMessage(code="INVALID_ARGUMENT", message=exc.message, field=exc.field)
             )
             return
-        self._follow(interest)
+        self._follow(interest, chains_position)
 
-    def _follow(self, interest: Interest) -> None:
-        """Restart the upstream calls for ``interest`` (a new interest starts from the stored
-        chains; only a restart after a failure resumes from the last position)."""
+    def _follow(self, interest: Interest, chains_position: str) -> None:
+        """Restart the upstream calls for ``interest``: the chains from ``chains_position`` (a
+        client's last position after a reconnect), or from the stored chains when it is empty;
+        a restart after a failure resumes from the last position received."""
         for task in self._feeds:
             task.cancel()
         self.interest = interest
-        self._chains_position = ""
+        self._chains_position = chains_position
         self.outbox.retain(lambda key: interest.wants(*key))
         pairs = sorted(interest.pairs)
         self.outbox.reply(protocol.Subscribed(subscriptions=pairs))
