@@ -53,9 +53,10 @@ def main() -> None:
         discover_interval_seconds=(
             None if settings.underlyings else settings.discover_interval_seconds
         ),
+        write_behind=True,
     )
     log.info("enricher started", extra={"consumer": settings.consumer_name})
-    loop.run(stop)
+    loop.run(stop)  # returns once the batches it prepared are stored and acknowledged
     enricher.close()
     mongo.close()
     redis_client.close()

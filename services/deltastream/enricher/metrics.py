@@ -49,7 +49,7 @@ BATCH_SECONDS = Histogram(
 )
 TICK_TO_ENRICHED = Histogram(
     "deltastream_tick_to_enriched_seconds",
-    "From a quote's feed timestamp to its enriched chain being stored and published.",
+    "From a quote's feed timestamp to its enriched chain being published.",
     buckets=LATENCY_BUCKETS_SECONDS,
 )
 STREAM_LAG = Gauge(

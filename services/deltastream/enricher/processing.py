@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import redis
-from opentelemetry import trace
+from opentelemetry import context, trace
 
 from deltastream import bus, store
 from deltastream.contracts import chain_snapshot
@@ -31,8 +31,6 @@ from deltastream.telemetry import current_traceparent
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("deltastream.enricher")
 
-_MAX_CONFLICT_RETRIES = 5
-
 
 @dataclass(frozen=True, slots=True)
 class EnrichmentParameters:
@@ -44,25 +42,44 @@ class EnrichmentParameters:
 
 
 @dataclass(slots=True)
-class BatchOutcome:
-    """What one batch did, for metrics and tests."""
+class PreparedBatch:
+    """A batch applied to the chains, enriched and published: what is left is to store its
+    chains and then acknowledge its entries (the dead-lettered ones are done already)."""
 
-    entries: int = 0
-    applied_quotes: int = 0
-    dead_letters: int = 0
-    chains_written: int = 0
-    quote_timestamps_ns: list[int] = field(default_factory=list)
+    entries: list[bus.StreamEntry]
+    """Acknowledged once every chain below is stored."""
+    dead_entries: list[bus.StreamEntry]
+    documents: list[store.Document]
+    chains: frozenset[str]
+    """Every chain its quotes belong to, whether they changed it or were already applied (to
+    an in-memory chain whose store may still be pending, or lost)."""
+    quotes: dict[str, int]
+    """Quotes applied, by chain id."""
+    quote_timestamps_ns: list[int]
+    history: dict[str, tuple[store.Document, store.Document]]
+    """The history snapshot and analytics due, by chain id."""
+    started: float = field(default_factory=time.perf_counter)
+    trace_context: context.Context | None = None
+    """The batch's span, for the store's spans to join its trace from another thread."""
+
+    @property
+    def applied_quotes(self) -> int:
+        return sum(self.quotes.values())
 
 
 @dataclass(slots=True)
 class _ChainWork:
-    """The quotes of one batch for one chain, kept to re-apply after a concurrent update."""
+    """The quotes of one batch for one chain."""
 
     quotes: list[tuple[OptionQuote, StreamPosition]] = field(default_factory=list)
 
 
 class Enricher:
-    """Holds the chains in memory (the stored documents are the truth) and processes batches."""
+    """Holds the chains in memory (the stored documents are the truth) and processes batches.
+
+    ``prepare`` (decode, apply, enrich, publish) runs on the loop's thread; ``save`` may run
+    on another, as it touches only the database and the history writer.
+    """
 
     def __init__(
         self,
@@ -90,19 +107,62 @@ class Enricher:
         """Write the pending history snapshots and stop the writer."""
         self._history.close()
 
-    def forget(self) -> None:
-        """Drop the cached chains: after a failed batch the stored documents are the truth."""
-        self._chains.clear()
+    def forget(self, chain_ids: Iterable[str] | None = None) -> None:
+        """Drop cached chains (all by default): the stored documents are the truth, and are
+        loaded again when a quote needs them."""
+        if chain_ids is None:
+            self._chains.clear()
+            return
+        for chain_id in chain_ids:
+            self._chains.pop(chain_id, None)
 
-    def process(self, entries: Sequence[bus.StreamEntry]) -> BatchOutcome:
-        """Process a batch; the caller acknowledges the entries once this returns."""
-        outcome = BatchOutcome(entries=len(entries))
+    def process(self, entries: Sequence[bus.StreamEntry]) -> PreparedBatch:
+        """Prepare and store a batch on this thread; the caller acknowledges the entries once
+        this returns. ``ConcurrentUpdateError`` when another writer stored one of its chains
+        first: that chain is forgotten, and the entries must be processed again."""
+        prepared = self.prepare(entries)
+        lost = self.save(prepared)
+        if lost:
+            self.forget(lost)
+            raise ConcurrentUpdateError(", ".join(lost), -1)
+        return prepared
+
+    def prepare(self, entries: Sequence[bus.StreamEntry]) -> PreparedBatch:
+        """Apply a batch to the chains, enrich and publish the chains it changed, and
+        dead-letter its malformed entries.
+
+        Subscribers get an update before it is stored, to keep the database write off the
+        tick-to-client path; the entries are still acknowledged only after the store. A crash
+        in between republishes the same version, which subscribers' conflation ignores.
+        """
         work, dead = self._decode(entries)
-        documents = self._write_chains(work, outcome)
-        self._append_history(documents)
         self._dead_letter(dead)
-        outcome.dead_letters = len(dead)
-        return outcome
+        applied = self._apply(work)
+        documents = self._documents([chain for chain, _ in applied.values()])
+        self._publish(documents)
+        dead_entries = [letter.entry for letter in dead]
+        dead_ids = {id(entry) for entry in dead_entries}
+        return PreparedBatch(
+            entries=[entry for entry in entries if id(entry) not in dead_ids],
+            dead_entries=dead_entries,
+            documents=documents,
+            chains=frozenset(work),
+            quotes={key: len(quotes) for key, (_, quotes) in applied.items()},
+            quote_timestamps_ns=[q.timestamp_ns for _, quotes in applied.values() for q in quotes],
+            history=self._history_due(documents),
+        )
+
+    def save(self, prepared: PreparedBatch, skip: Collection[str] = frozenset()) -> list[str]:
+        """Store the prepared chains but those in ``skip`` in one round trip, and queue the
+        history of those stored; returns the ids of the chains another writer changed first
+        (not stored: the entries must be applied again to what that writer stored)."""
+        documents = [d for d in prepared.documents if d["_id"] not in skip]
+        lost = self._store.save_latest(documents)
+        stored = {d["_id"] for d in documents} - set(lost)
+        history = [item for key, item in prepared.history.items() if key in stored]
+        if history:
+            self._history.submit([s for s, _ in history], [a for _, a in history])
+        return lost
 
     def _decode(
         self, entries: Sequence[bus.StreamEntry]
@@ -127,38 +187,6 @@ class Enricher:
         current = self._spots.get(tick.underlying)
         if current is None or tick.timestamp_ns >= current.timestamp_ns:
             self._spots[tick.underlying] = tick
-
-    def _write_chains(
-        self, work: dict[str, _ChainWork], outcome: BatchOutcome
-    ) -> list[store.Document]:
-        """Apply, enrich, publish and store every touched chain; chains another writer changed
-        in the meantime are reloaded and done again.
-
-        Subscribers get an update before it is stored, to keep the database write off the
-        tick-to-client path; the entries are still acknowledged only after the store. A crash
-        in between republishes the same version, which subscribers' conflation ignores.
-        """
-        written: list[store.Document] = []
-        pending = work
-        for _ in range(_MAX_CONFLICT_RETRIES):
-            applied = self._apply(pending)
-            documents = self._documents([chain for chain, _ in applied.values()])
-            self._publish(documents)
-            lost = set(self._store.save_latest(documents))
-            metrics.CONFLICTS.inc(len(lost))
-            for (key, (_, quotes)), document in zip(applied.items(), documents, strict=True):
-                if key in lost:
-                    continue
-                outcome.applied_quotes += len(quotes)
-                outcome.chains_written += 1
-                outcome.quote_timestamps_ns.extend(quote.timestamp_ns for quote in quotes)
-                written.append(document)
-            if not lost:
-                return written
-            for key in lost:
-                del self._chains[key]  # reload what the other writer stored, apply again
-            pending = {key: pending[key] for key in lost}
-        raise ConcurrentUpdateError(", ".join(pending), -1)
 
     def _apply(
         self, work: dict[str, _ChainWork]
@@ -201,7 +229,10 @@ class Enricher:
         tick = self._spots.get(underlying)
         return tick.price if tick is not None else float("nan")
 
-    def _append_history(self, documents: Sequence[store.Document]) -> None:
+    def _history_due(
+        self, documents: Sequence[store.Document]
+    ) -> dict[str, tuple[store.Document, store.Document]]:
+        """History snapshot and analytics of each chain whose last one is an interval old."""
         now = self._clock()
         due = [
             document
@@ -209,15 +240,16 @@ class Enricher:
             if now - self._last_snapshot.get(document["_id"], 0.0)
             >= self._parameters.snapshot_interval_seconds
         ]
-        if not due:
-            return
         at = dt.datetime.fromtimestamp(now, dt.UTC)
-        self._history.submit(
-            [store.snapshot_document(document, at) for document in due],
-            [store.analytics_document(document, at) for document in due],
-        )
         for document in due:
             self._last_snapshot[document["_id"]] = now
+        return {
+            document["_id"]: (
+                store.snapshot_document(document, at),
+                store.analytics_document(document, at),
+            )
+            for document in due
+        }
 
     def _publish(self, documents: Sequence[store.Document]) -> None:
         if not documents:

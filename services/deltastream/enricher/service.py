@@ -1,5 +1,8 @@
-"""The enricher's loop: read a batch from the consumer group, process it, acknowledge it.
+"""The enricher's loop: read a batch from the consumer group, prepare it (apply, enrich,
+publish), and hand it to the chain writer, which stores it and acknowledges its entries.
 
+With ``write_behind`` the loop goes on to the next batch while the writer stores this one;
+without it, each step waits for its batch to be stored (tests and tools that step by hand).
 Besides new entries it periodically claims entries left pending by dead consumers, and
 exports the group's lag and pending counts (the HPA scales on the lag).
 
@@ -17,12 +20,13 @@ import time
 from collections import Counter
 
 import redis.exceptions
-from opentelemetry import trace
+from opentelemetry import context, trace
 from pymongo.errors import PyMongoError
 
 from deltastream import bus
 from deltastream.enricher import metrics
 from deltastream.enricher.processing import Enricher, entry_traceparents
+from deltastream.enricher.writer import ChainWriter
 from deltastream.errors import DeltaStreamError
 from deltastream.telemetry import parent_context, span_context_of, untraced
 
@@ -46,11 +50,15 @@ class EnricherLoop:
         claim_idle_ms: int,
         claim_interval_seconds: float,
         discover_interval_seconds: float | None = None,
+        write_behind: bool = False,
     ) -> None:
         """``discover_interval_seconds``: also consume every ``md.ticks.*`` stream that
-        appears, looking this often (None: only the reader's streams)."""
+        appears, looking this often (None: only the reader's streams). ``write_behind``: store
+        a batch while the next one is prepared (see the module docstring)."""
         self._reader = reader
         self._enricher = enricher
+        self._writer = ChainWriter(enricher.save, reader.ack)
+        self._write_behind = write_behind
         self._batch_size = batch_size
         self._block_ms = block_ms
         self._claim_idle_ms = claim_idle_ms
@@ -69,12 +77,21 @@ class EnricherLoop:
             except (redis.exceptions.RedisError, PyMongoError, DeltaStreamError):
                 metrics.BATCH_FAILURES.inc()
                 log.exception("batch failed; retrying from the pending entries")
-                self._enricher.forget()
-                self._reader.replay_pending()
+                self._recover()
                 stop.wait(_RETRY_DELAY_SECONDS)
+        self.close()
+
+    def close(self) -> None:
+        """Store and acknowledge what was prepared, then stop the writer."""
+        self._writer.close()
+
+    def flush(self) -> None:
+        """Wait until every batch prepared so far is stored (or left pending to read again)."""
+        self._writer.flush()
 
     def step(self) -> int:
-        """One read-process-acknowledge cycle; returns the number of entries handled."""
+        """One read-prepare-submit cycle; returns the number of entries read."""
+        self._settle()
         with untraced():  # polls and housekeeping; the batch they return is traced below
             self._export_lag()
             self._discover_due()
@@ -97,10 +114,37 @@ class EnricherLoop:
                 "messaging.destination.name": streams,
             },
         ):
-            outcome = self._enricher.process(entries)
-            self._reader.ack(entries)
-        self._observe(entries, outcome.quote_timestamps_ns, time.perf_counter() - started)
+            prepared = self._enricher.prepare(entries)
+            prepared.started = started
+            prepared.trace_context = context.get_current()
+            self._reader.ack(prepared.dead_entries)  # in the dead-letter stream already
+            self._writer.submit(prepared)
+        self._observe(entries, prepared.quote_timestamps_ns)
+        if not self._write_behind:
+            self._settle(wait=True)
         return len(entries)
+
+    def _settle(self, *, wait: bool = False) -> None:
+        """Raise what the writer failed with; forget the chains whose write lost a race and
+        read the pending entries again, so that they are applied to what the other replica
+        stored (the writer has skipped every later write of those chains)."""
+        if wait:
+            self._writer.flush()
+        lost = self._writer.settle()
+        if lost:
+            metrics.CONFLICTS.inc(len(lost))
+            log.info("chains stored by another replica first", extra={"chains": sorted(lost)})
+            self._enricher.forget(lost)
+            self._reader.replay_pending()
+
+    def _recover(self) -> None:
+        """After a failure: drop what is queued, forget every chain, read the pending again."""
+        try:
+            self._writer.settle()
+        except (redis.exceptions.RedisError, PyMongoError, DeltaStreamError):
+            log.debug("the writer's failure was the batch's own")
+        self._enricher.forget()
+        self._reader.replay_pending()
 
     def _discover_due(self) -> None:
         now = time.monotonic()
@@ -122,12 +166,9 @@ class EnricherLoop:
             log.info("claimed stale entries", extra={"count": len(claimed)})
         return claimed
 
-    def _observe(
-        self, entries: list[bus.StreamEntry], timestamps_ns: list[int], seconds: float
-    ) -> None:
+    def _observe(self, entries: list[bus.StreamEntry], timestamps_ns: list[int]) -> None:
+        """Entries read, and the latency from each applied quote's tick to its publication."""
         metrics.BATCH_ENTRIES.observe(len(entries))
-        metrics.BATCH_SECONDS.observe(seconds)
-        metrics.QUOTES_APPLIED.inc(len(timestamps_ns))
         for stream, count in Counter(entry.stream for entry in entries).items():
             metrics.TICKS_CONSUMED.labels(stream).inc(count)
         now_ns = time.time_ns()

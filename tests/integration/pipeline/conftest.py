@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pymongo
 import pytest
@@ -33,10 +33,14 @@ class Consumer:
     loop: EnricherLoop
 
     def drain(self, max_steps: int = 50) -> int:
-        """Step until a read returns nothing; returns the entries handled."""
+        """Step until a read returns nothing once every batch is stored (a chain lost to
+        another replica is read again then); returns the entries handled."""
         handled = 0
         for _ in range(max_steps):
             count = self.loop.step()
+            if count == 0:
+                self.loop.flush()
+                count = self.loop.step()
             if count == 0:
                 self.enricher.flush_history()
                 return handled
@@ -44,7 +48,10 @@ class Consumer:
         raise AssertionError("the stream did not drain")
 
 
-MakeConsumer = Callable[[list[str], str], Consumer]
+class MakeConsumer(Protocol):
+    def __call__(
+        self, underlyings: list[str], consumer: str, *, write_behind: bool = False
+    ) -> Consumer: ...
 
 
 @pytest.fixture
@@ -66,7 +73,7 @@ def make_consumer(
     ``underlyings``; claims entries idle for any time, so a test can play a dead consumer."""
     made: list[Consumer] = []
 
-    def make(underlyings: list[str], consumer: str) -> Consumer:
+    def make(underlyings: list[str], consumer: str, *, write_behind: bool = False) -> Consumer:
         parameters = EnrichmentParameters(
             risk_free_rate=RATE,
             convention=ExpiryConvention(),
@@ -86,12 +93,14 @@ def make_consumer(
             block_ms=50,
             claim_idle_ms=1,
             claim_interval_seconds=0.0,
+            write_behind=write_behind,
         )
         made.append(Consumer(reader, enricher, loop))
         return made[-1]
 
     yield make
     for consumer in made:
+        consumer.loop.close()
         consumer.enricher.close()
 
 

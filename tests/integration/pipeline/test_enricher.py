@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pymongo
+import pytest
 import redis
 from prometheus_client import REGISTRY
 
@@ -145,14 +146,20 @@ def test_malformed_entries_go_to_the_dead_letter_stream_and_good_ones_behind_the
     assert consumer.reader.pending() == {stream: 0}
 
 
+@pytest.mark.parametrize("write_behind", [False, True], ids=["step-by-step", "write-behind"])
 def test_two_enrichers_writing_one_chain_lose_no_quote(
-    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+    redis_client: redis.Redis,
+    mongo_db: Database,
+    make_consumer: MakeConsumer,
+    underlying: str,
+    write_behind: bool,
 ) -> None:
     """Replicas share the group, so one chain is written by several: the one whose copy is
     stale loses the race, reloads what the other stored, applies its quotes again, and wins."""
     expiry = expiry_in(9)
     publisher = TickPublisher(redis_client, 10_000)
-    first, second = make_consumer([underlying], "enricher-a"), make_consumer([underlying], "b")
+    first = make_consumer([underlying], "enricher-a", write_behind=write_behind)
+    second = make_consumer([underlying], "b")
     conflicts_before = REGISTRY.get_sample_value("deltastream_enricher_conflicts_total") or 0.0
 
     publisher.publish([spot_tick(underlying), *priced_chain(underlying, expiry, sigma=0.20)])

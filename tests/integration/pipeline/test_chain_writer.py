@@ -1,0 +1,130 @@
+"""The enricher's chain writer against real Valkey and SecantusDB: stores prepared batches in
+order on its own thread, acknowledges each batch once its chains are stored, and never stores a
+write made from a copy that already lost a race to another replica."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pymongo
+import pytest
+import redis
+
+from deltastream import bus, store
+from deltastream.embedded import free_port
+from deltastream.enricher.writer import ChainWriter
+from deltastream.feed.publisher import TickPublisher
+from deltastream.market.chain import chain_key
+from tests.integration.pipeline.chains import expiry_in, priced_chain, spot_tick
+from tests.integration.pipeline.conftest import Consumer, MakeConsumer
+
+Database = pymongo.database.Database[dict[str, Any]]
+
+
+def _pending(client: redis.Redis, underlying: str) -> int:
+    return int(client.xpending(bus.ticks_stream(underlying), bus.ENRICHER_GROUP)["pending"])
+
+
+def _writer(consumer: Consumer) -> ChainWriter:
+    return ChainWriter(consumer.enricher.save, consumer.reader.ack)
+
+
+def test_batches_are_stored_in_order_and_acknowledged_once_stored(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    expiry = expiry_in(6)
+    publisher = TickPublisher(redis_client, 10_000)
+    consumer = make_consumer([underlying], "writer-a")
+    writer = _writer(consumer)
+    publisher.publish([spot_tick(underlying), *priced_chain(underlying, expiry, sigma=0.2)])
+    first = consumer.enricher.prepare(consumer.reader.read(500, 50))
+    publisher.publish(priced_chain(underlying, expiry, sigma=0.3, strikes=3))
+    second = consumer.enricher.prepare(consumer.reader.read(500, 50))
+    assert _pending(redis_client, underlying) == 23 + 6  # read, nothing stored yet
+
+    writer.submit(first)
+    writer.submit(second)
+    writer.flush()
+
+    assert writer.settle() == frozenset()
+    assert _pending(redis_client, underlying) == 0
+    document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert document is not None
+    assert (document["version"], document["applied_quotes"]) == (2, 22 + 6)
+    writer.close()
+
+
+def test_a_copy_that_lost_a_race_never_overwrites_the_winner(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    """The stale copy's second write would find the winner's version where it expects its own
+    previous one: without the skip it would replace the winner's quotes with its own."""
+    expiry = expiry_in(8)
+    publisher = TickPublisher(redis_client, 10_000)
+    stale, winner = make_consumer([underlying], "stale"), make_consumer([underlying], "winner")
+    publisher.publish([spot_tick(underlying), *priced_chain(underlying, expiry, sigma=0.2)])
+    stale.drain()  # version 1, kept in memory
+    publisher.publish(priced_chain(underlying, expiry, sigma=0.25, strikes=5))
+    winner.drain()  # version 2 from the stored version 1
+    winners = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert winners is not None and winners["version"] == 2
+
+    writer = _writer(stale)
+    publisher.publish(priced_chain(underlying, expiry, sigma=0.3, strikes=3))
+    behind = stale.enricher.prepare(stale.reader.read(500, 50))  # version 2 from version 1
+    publisher.publish(priced_chain(underlying, expiry, sigma=0.35, strikes=1))
+    further = stale.enricher.prepare(stale.reader.read(500, 50))  # version 3, expects 2
+    writer.submit(behind)
+    writer.submit(further)
+    writer.flush()
+
+    assert writer.settle() == {chain_key(underlying, expiry)}
+    stored = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert stored is not None
+    for field in ("version", "applied_quotes", "calls", "puts"):  # neither write went in
+        assert stored[field] == winners[field], field
+    assert _pending(redis_client, underlying) == 6 + 2  # both batches wait to be read again
+    writer.close()
+
+    stale.enricher.forget(writer_lost := {chain_key(underlying, expiry)})
+    stale.reader.replay_pending()
+    stale.drain()
+    final = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert final is not None and writer_lost
+    assert (final["version"], final["applied_quotes"]) == (3, 22 + 10 + 6 + 2)
+    ivs = dict(zip(final["strikes"], final["calls"]["iv"], strict=True))
+    assert ivs[24_000.0] == pytest.approx(0.35, abs=1e-6)
+    assert ivs[24_100.0] == pytest.approx(0.30, abs=1e-6)
+    assert ivs[24_200.0] == pytest.approx(0.25, abs=1e-6)
+    assert ivs[24_500.0] == pytest.approx(0.20, abs=1e-6)
+    assert _pending(redis_client, underlying) == 0
+
+
+def test_a_failed_store_drops_the_queue_and_is_raised_in_the_loop(
+    redis_client: redis.Redis,
+    mongo_client: pymongo.MongoClient[dict[str, Any]],
+    make_consumer: MakeConsumer,
+    underlying: str,
+) -> None:
+    """A store that fails (here: a database that does not answer) leaves every queued batch
+    unacknowledged, to be read again once the loop recovers; the failure is raised once."""
+    expiry = expiry_in(4)
+    consumer = make_consumer([underlying], "writer-failing")
+    unreachable: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+        f"mongodb://127.0.0.1:{free_port()}/", serverSelectionTimeoutMS=200
+    )
+    down = store.ChainStore(unreachable["deltastream"])
+    writer = ChainWriter(lambda batch, skip: down.save_latest(batch.documents), consumer.reader.ack)
+    publisher = TickPublisher(redis_client, 10_000)
+    publisher.publish(priced_chain(underlying, expiry, strikes=3))
+    writer.submit(consumer.enricher.prepare(consumer.reader.read(500, 50)))
+    publisher.publish(priced_chain(underlying, expiry, strikes=1, sigma=0.3))
+    writer.submit(consumer.enricher.prepare(consumer.reader.read(500, 50)))
+    writer.flush()
+
+    with pytest.raises(pymongo.errors.ServerSelectionTimeoutError):
+        writer.settle()
+    assert writer.settle() == frozenset()  # raised once
+    assert _pending(redis_client, underlying) == 6 + 2
+    writer.close()
+    unreachable.close()
