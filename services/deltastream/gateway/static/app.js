@@ -18,6 +18,7 @@ const state = {
   chains: new Map(),   // expiry -> latest chain
   history: [],         // analytics points of the day for the shown expiry
   alertPosition: null, // stream_id of the last alert, to resume after a reconnect
+  chainPosition: null, // stream_id of the last chain update of state.chains, likewise
   refreshTimer: null,
 };
 
@@ -146,7 +147,10 @@ async function follow(event) {
   select.replaceChildren(...expiries.map((expiry) => new Option(expiry, expiry)));
   select.value = chosen;
   state.expiry = chosen;
-  if (changed) state.chains.clear();
+  if (changed) {
+    state.chains.clear();
+    state.chainPosition = null; // a new underlying starts from its stored chains
+  }
   await loadHistory();
   connect();
 }
@@ -193,6 +197,7 @@ function connect() {
   socket.onopen = () => {
     const subscription = { type: "subscribe", underlyings: [state.underlying] };
     if (state.alertPosition) subscription.resume_from = state.alertPosition;
+    if (state.chainPosition) subscription.chains_resume_from = state.chainPosition;
     socket.send(JSON.stringify(subscription));
   };
   socket.onmessage = (event) => receive(JSON.parse(event.data));
@@ -219,7 +224,7 @@ function receive(message) {
       setStatus("live", "live");
       break;
     case "chain":
-      onChain(message.chain);
+      onChain(message.chain, message.stream_id);
       break;
     case "alert":
       onAlert(message.event);
@@ -232,8 +237,9 @@ function receive(message) {
   }
 }
 
-function onChain(chain) {
+function onChain(chain, streamId) {
   if (chain.underlying !== state.underlying) return;
+  state.chainPosition = streamId || state.chainPosition;
   const previous = state.chains.get(chain.expiry);
   if (previous && previous.version >= chain.version) return;
   state.chains.set(chain.expiry, chain);
