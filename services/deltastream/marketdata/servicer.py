@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
@@ -24,6 +25,7 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
     def __init__(self, queries: ChainQueries, fanout: Fanout) -> None:
         self._queries = queries
         self._fanout = fanout
+        self._reads: set[asyncio.Task[list[pb.ChainUpdate]]] = set()
 
     async def GetChain(self, request: pb.GetChainRequest, context: Context) -> pb.GetChainResponse:
         underlying = validation.underlying(request.underlying)
@@ -73,7 +75,7 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
         )
         async with self._fanout.subscribe(interest) as buffer:
             if not resume_from or not await self._fanout.replay(buffer, resume_from):
-                for update in await self._current(interest):
+                for update in await self._current_to_the_end(interest):
                     buffer.offer(update)
             while True:
                 delivery = await buffer.take_delivery()
@@ -83,6 +85,20 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
                         stream_id=delivery.update.stream_id,
                         traceparent=traceparent_of(span.get_span_context()) or "",
                     )
+
+    async def _current_to_the_end(self, interest: Interest) -> list[pb.ChainUpdate]:
+        """``_current``, finished even when the subscriber leaves meanwhile: pymongo's async
+        client leaks the socket of a connection it is opening when its task is cancelled, and
+        a subscriber that changes its mind at once would do that."""
+        read = asyncio.ensure_future(self._current(interest))
+        self._reads.add(read)
+        read.add_done_callback(self._finished)
+        return await asyncio.shield(read)
+
+    def _finished(self, read: asyncio.Task[list[pb.ChainUpdate]]) -> None:
+        self._reads.discard(read)
+        if not read.cancelled():
+            read.exception()  # retrieved: a caller that left does not care why it failed
 
     async def _current(self, interest: Interest) -> list[pb.ChainUpdate]:
         """The stored chains a new subscriber starts from."""
