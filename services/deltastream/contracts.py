@@ -14,12 +14,21 @@ from deltastream.v1 import market_pb2 as pb
 
 _SIDES = (("calls", pb.OPTION_TYPE_CALL, "call"), ("puts", pb.OPTION_TYPE_PUT, "put"))
 _ANALYTICS_FIELDS = tuple(pb.ChainAnalytics.DESCRIPTOR.fields_by_name)
+_Quote = dict[str, Any]
+"""An ``EnrichedQuote`` as the mapping its constructor takes."""
 
 
 def chain_snapshot(document: Mapping[str, Any]) -> pb.ChainSnapshot:
-    """The ``ChainSnapshot`` of a stored chain document (latest or history)."""
+    """The ``ChainSnapshot`` of a stored chain document (latest or history).
+
+    The enricher makes one per changed chain per batch, so this is on the tick-to-client path:
+    the rows are given to the constructor as plain mappings, which the protobuf runtime turns
+    into messages in one call, rather than built field by field.
+    """
     analytics = document.get("analytics", {})
-    snapshot = pb.ChainSnapshot(
+    strikes = document["strikes"]
+    sides = [_side_quotes(document, side, option_type) for side, option_type, _ in _SIDES]
+    return pb.ChainSnapshot(
         underlying=document["underlying"],
         expiry=document["expiry"],
         spot=_number(document.get("spot")),
@@ -30,50 +39,93 @@ def chain_snapshot(document: Mapping[str, Any]) -> pb.ChainSnapshot:
         analytics=pb.ChainAnalytics(
             **{name: analytics[name] for name in _ANALYTICS_FIELDS if name in analytics}
         ),
+        rows=[_row(strike, call, put) for strike, call, put in zip(strikes, *sides, strict=True)],
     )
-    for index, strike in enumerate(document["strikes"]):
-        row = snapshot.rows.add(strike=strike)
-        for side_name, option_type, row_field in _SIDES:
-            side = document[side_name]
-            if side["present"][index]:
-                getattr(row, row_field).CopyFrom(
-                    _enriched_quote(document, side, index, strike, option_type)
-                )
-    return snapshot
 
 
-def _enriched_quote(
-    document: Mapping[str, Any],
-    side: Mapping[str, list[Any]],
-    index: int,
-    strike: float,
-    option_type: int,
-) -> pb.EnrichedQuote:
-    return pb.EnrichedQuote(
-        quote=pb.OptionQuote(
-            underlying=document["underlying"],
-            expiry=document["expiry"],
-            strike=strike,
-            option_type=option_type,  # type: ignore[arg-type]
-            bid=side["bid"][index],
-            ask=side["ask"][index],
-            last=side["last"][index],
-            volume=side["volume"][index],
-            open_interest=side["open_interest"][index],
-            timestamp_ns=side["timestamp_ns"][index],
-        ),
-        mid=_number(side["mid"][index]),
-        iv=_number(side["iv"][index]),
-        iv_status=side["iv_status"][index],
-        greeks=pb.Greeks(
-            delta=_number(side["delta"][index]),
-            gamma=_number(side["gamma"][index]),
-            vega=_number(side["vega"][index]),
-            theta=_number(side["theta"][index]),
-            rho=_number(side["rho"][index]),
-        ),
-        open_interest_change=side["open_interest"][index] - side["open_interest_at_open"][index],
+def _row(strike: float, call: _Quote | None, put: _Quote | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"strike": strike}
+    if call is not None:
+        row["call"] = call
+    if put is not None:
+        row["put"] = put
+    return row
+
+
+def _side_quotes(
+    document: Mapping[str, Any], side_name: str, option_type: int
+) -> list[_Quote | None]:
+    """The ``EnrichedQuote`` of each strike of one side (None where the strike has none)."""
+    side = document[side_name]
+    underlying, expiry = document["underlying"], document["expiry"]
+    columns = zip(
+        side["present"],
+        document["strikes"],
+        side["bid"],
+        side["ask"],
+        side["last"],
+        side["volume"],
+        side["open_interest"],
+        side["open_interest_at_open"],
+        side["timestamp_ns"],
+        side["mid"],
+        side["iv"],
+        side["iv_status"],
+        side["delta"],
+        side["gamma"],
+        side["vega"],
+        side["theta"],
+        side["rho"],
+        strict=True,
     )
+    return [
+        {
+            "quote": {
+                "underlying": underlying,
+                "expiry": expiry,
+                "strike": strike,
+                "option_type": option_type,
+                "bid": bid,
+                "ask": ask,
+                "last": last,
+                "volume": volume,
+                "open_interest": open_interest,
+                "timestamp_ns": timestamp_ns,
+            },
+            "mid": _number(mid),
+            "iv": _number(iv),
+            "iv_status": iv_status,
+            "greeks": {
+                "delta": _number(delta),
+                "gamma": _number(gamma),
+                "vega": _number(vega),
+                "theta": _number(theta),
+                "rho": _number(rho),
+            },
+            "open_interest_change": open_interest - open_interest_at_open,
+        }
+        if present
+        else None
+        for (
+            present,
+            strike,
+            bid,
+            ask,
+            last,
+            volume,
+            open_interest,
+            open_interest_at_open,
+            timestamp_ns,
+            mid,
+            iv,
+            iv_status,
+            delta,
+            gamma,
+            vega,
+            theta,
+            rho,
+        ) in columns
+    ]
 
 
 def _number(value: Any) -> float:
