@@ -42,8 +42,14 @@ class Report:
             print(self._line(name))
 
     def save(self) -> None:
+        """Store this run's figures as the reference; those of benchmarks not run are kept."""
         machine = (
             f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}"
         )
-        document = {"machine": machine, "figures": self.figures, "units": self.units}
+        stored = json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
+        document = {
+            "machine": machine,
+            "figures": {**stored.get("figures", {}), **self.figures},
+            "units": {**stored.get("units", {}), **self.units},
+        }
         REFERENCE.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
