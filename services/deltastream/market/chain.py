@@ -8,6 +8,7 @@ older quote claimed late from a dead consumer) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,22 +125,32 @@ class ChainState:
 
     def _side(self, strikes: NDArray[np.float64], option_type: OptionType) -> SideColumns:
         rows = [self.rows.get((float(strike), option_type)) for strike in strikes]
-        present = np.array([row is not None for row in rows], dtype=np.bool_)
-
-        def column(name: str, dtype: type[np.float64] | type[np.int64]) -> NDArray[np.generic]:
-            return np.array([0 if row is None else getattr(row, name) for row in rows], dtype)
-
+        prices = np.array(
+            [_NO_PRICES if row is None else _prices(row) for row in rows], np.float64
+        ).reshape(len(rows), len(_NO_PRICES))
+        counts = np.array(
+            [_NO_COUNTS if row is None else _counts(row) for row in rows], np.int64
+        ).reshape(len(rows), len(_NO_COUNTS))
         return SideColumns(
-            present=present,
-            bid=column("bid", np.float64).astype(np.float64),
-            ask=column("ask", np.float64).astype(np.float64),
-            last=column("last", np.float64).astype(np.float64),
-            volume=column("volume", np.int64).astype(np.int64),
-            open_interest=column("open_interest", np.int64).astype(np.int64),
-            open_interest_at_open=column("open_interest_at_open", np.int64).astype(np.int64),
-            open_interest_day=column("open_interest_day", np.int64).astype(np.int64),
-            timestamp_ns=column("timestamp_ns", np.int64).astype(np.int64),
+            present=np.array([row is not None for row in rows], dtype=np.bool_),
+            bid=prices[:, 0],
+            ask=prices[:, 1],
+            last=prices[:, 2],
+            volume=counts[:, 0],
+            open_interest=counts[:, 1],
+            open_interest_at_open=counts[:, 2],
+            open_interest_day=counts[:, 3],
+            timestamp_ns=counts[:, 4],
         )
+
+
+# The columns of a side, read off each row in one call (a strike without a quote: zeros).
+_prices = operator.attrgetter("bid", "ask", "last")
+_counts = operator.attrgetter(
+    "volume", "open_interest", "open_interest_at_open", "open_interest_day", "timestamp_ns"
+)
+_NO_PRICES = (0.0, 0.0, 0.0)
+_NO_COUNTS = (0, 0, 0, 0, 0)
 
 
 def chain_key(underlying: str, expiry: dt.date) -> str:

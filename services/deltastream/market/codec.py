@@ -27,6 +27,7 @@ sends such entries to the dead-letter stream instead of crashing or blocking.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 
@@ -114,7 +115,11 @@ def _required(fields: Fields, name: bytes) -> bytes:
 
 
 def _symbol(fields: Fields) -> str:
-    raw = _required(fields, b"und")
+    return _parse_symbol(_required(fields, b"und"))
+
+
+@functools.lru_cache(maxsize=1024)  # a few symbols recur in every entry; errors are not cached
+def _parse_symbol(raw: bytes) -> str:
     text = raw.decode("ascii", "replace")
     if len(text) > _MAX_SYMBOL_LENGTH or not text.replace("_", "").replace("-", "").isalnum():
         raise MalformedEntryError(f"und: not a symbol: {_show(raw)}")
@@ -145,7 +150,11 @@ def _integer(fields: Fields, name: bytes) -> int:
 
 
 def _date(fields: Fields, name: bytes) -> dt.date:
-    raw = _required(fields, name)
+    return _parse_date(_required(fields, name), name)
+
+
+@functools.lru_cache(maxsize=1024)  # a few expiries recur in every entry; errors are not cached
+def _parse_date(raw: bytes, name: bytes) -> dt.date:
     try:
         return dt.date.fromisoformat(raw.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
