@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,8 @@ class Delivery:
 
     update: pb.ChainUpdate
     origin: trace.SpanContext | None = None
+    resume_from: str = ""
+    """Where this subscriber would resume to miss nothing (see ``ConflatingBuffer``)."""
 
 
 class ConflatingBuffer:
@@ -64,10 +66,18 @@ class ConflatingBuffer:
 
     A chain's version never goes backwards for a subscriber: an update at or below the version
     pending or already delivered (replicas publishing out of order, a republication after a
-    crash) is dropped. Memory is bounded by the number of chains."""
+    crash) is dropped. Memory is bounded by the number of chains.
 
-    def __init__(self, interest: Interest) -> None:
+    Each delivery says where the subscriber would resume to miss nothing: before every update
+    still waiting (an older chain's may wait behind the one delivered) and not after the
+    reader's position in any of its streams (``read_floor``: the lowest of them, None while
+    one is unknown). Empty while a stored chain is still to come."""
+
+    def __init__(
+        self, interest: Interest, read_floor: Callable[[], str | None] = lambda: None
+    ) -> None:
         self.interest = interest
+        self._read_floor = read_floor
         self._deliveries: OrderedDict[tuple[str, str], Delivery] = OrderedDict()
         self._delivered: dict[tuple[str, str], int] = {}
         self._ready = asyncio.Event()
@@ -100,7 +110,17 @@ class ConflatingBuffer:
             await self._ready.wait()
         key, delivery = self._deliveries.popitem(last=False)
         self._delivered[key] = delivery.update.chain.version
-        return delivery
+        return Delivery(delivery.update, delivery.origin, self.resume_position())
+
+    def resume_position(self) -> str:
+        """Where to resume to miss nothing not yet taken from this buffer ("" if unknown)."""
+        floor = self._read_floor()
+        waiting = [d.update.stream_id for d in self._deliveries.values()]
+        if floor is None or "" in waiting:
+            return ""
+        bounds = [_position(floor), *(_before(_position(w)) for w in waiting)]
+        milliseconds, sequence = min(bounds)
+        return f"{milliseconds}-{sequence}"
 
 
 class Fanout:
@@ -117,10 +137,10 @@ class Fanout:
 
     @contextlib.asynccontextmanager
     async def subscribe(self, interest: Interest) -> AsyncIterator[ConflatingBuffer]:
-        buffer = ConflatingBuffer(interest)
-        for underlying in interest.underlyings:
-            stream = bus.enriched_stream(underlying)
-            if stream not in self._positions:
+        streams = [bus.enriched_stream(underlying) for underlying in interest.underlyings]
+        buffer = ConflatingBuffer(interest, lambda: self._read_floor(streams))
+        for stream in streams:
+            if self._positions.get(stream, "$") == "$":  # a position resuming can start from
                 self._positions[stream] = await self._last_id(stream)
         self._buffers.add(buffer)
         metrics.SUBSCRIBERS.inc()
@@ -129,6 +149,14 @@ class Fanout:
         finally:
             self._buffers.discard(buffer)
             metrics.SUBSCRIBERS.dec()
+
+    def _read_floor(self, streams: list[str]) -> str | None:
+        """The lowest position the reader has reached in ``streams`` (None if one is unknown):
+        any entry of theirs not read yet comes after it."""
+        positions = [self._positions.get(stream, "$") for stream in streams]
+        if not positions or "$" in positions:
+            return None
+        return min(positions, key=_position)
 
     async def _last_id(self, stream: str) -> str:
         """The id of the newest entry of a stream ("0-0" for none): reading from there misses
@@ -268,6 +296,15 @@ def _id_text(entry_id: bytes | str) -> str:
 def _position(entry_id: bytes | str) -> tuple[int, int]:
     milliseconds, _, sequence = _id_text(entry_id).partition("-")
     return int(milliseconds), int(sequence or 0)
+
+
+_MAX_SEQUENCE = 2**64 - 1
+
+
+def _before(position: tuple[int, int]) -> tuple[int, int]:
+    """The stream position just before ``position`` (reading after it includes ``position``)."""
+    milliseconds, sequence = position
+    return (milliseconds, sequence - 1) if sequence else (milliseconds - 1, _MAX_SEQUENCE)
 
 
 def _text(value: bytes | None) -> str | None:

@@ -84,6 +84,7 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
                         chain=delivery.update.chain,
                         stream_id=delivery.update.stream_id,
                         traceparent=traceparent_of(span.get_span_context()) or "",
+                        resume_from=delivery.resume_from,
                     )
 
     async def _current_to_the_end(self, interest: Interest) -> list[pb.ChainUpdate]:

@@ -68,11 +68,13 @@ class SubscribeRequest(_message.Message):
     def __init__(self, underlyings: _Optional[_Iterable[str]] = ..., expiries: _Optional[_Iterable[str]] = ..., resume_from: _Optional[str] = ...) -> None: ...
 
 class ChainUpdate(_message.Message):
-    __slots__ = ("chain", "stream_id", "traceparent")
+    __slots__ = ("chain", "stream_id", "traceparent", "resume_from")
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FROM_FIELD_NUMBER: _ClassVar[int]
     chain: _market_pb2.ChainSnapshot
     stream_id: str
     traceparent: str
-    def __init__(self, chain: _Optional[_Union[_market_pb2.ChainSnapshot, _Mapping]] = ..., stream_id: _Optional[str] = ..., traceparent: _Optional[str] = ...) -> None: ...
+    resume_from: str
+    def __init__(self, chain: _Optional[_Union[_market_pb2.ChainSnapshot, _Mapping]] = ..., stream_id: _Optional[str] = ..., traceparent: _Optional[str] = ..., resume_from: _Optional[str] = ...) -> None: ...

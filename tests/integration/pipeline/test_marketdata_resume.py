@@ -63,6 +63,38 @@ def test_a_resumed_subscription_starts_with_what_came_after_its_position(
     assert abs(resumed.chain.rows[1].call.iv - 0.22) < 1e-6
 
 
+def test_every_update_says_where_to_resume_to_miss_nothing(
+    stub: market_data_pb2_grpc.MarketDataStub,
+    token_authority: TokenAuthority,
+    redis_client: redis.Redis,
+    make_consumer: MakeConsumer,
+    underlying: str,
+) -> None:
+    """Even the stored chain a subscription starts with: resuming from its resume_from gets
+    what was published after the subscription started."""
+    expiry = expiry_in(5)
+    publisher = TickPublisher(redis_client, 10_000)
+    consumer = make_consumer([underlying], "resume-position")
+    publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=0.2))
+    consumer.drain()
+    newest = redis_client.xrevrange(bus.enriched_stream(underlying), count=1)[0][0].decode()
+
+    stored = _first(stub, token_authority, pb.SubscribeRequest(underlyings=[underlying]))
+    publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=0.23))  # while away
+    consumer.drain()
+    resumed = _first(
+        stub,
+        token_authority,
+        pb.SubscribeRequest(underlyings=[underlying], resume_from=stored.resume_from),
+    )
+
+    assert (stored.stream_id, stored.chain.version) == ("", 1)
+    assert stored.resume_from == newest  # nothing of its stream was left unread
+    assert resumed.stream_id > newest
+    assert resumed.chain.version == 2
+    assert resumed.resume_from >= newest
+
+
 def test_a_position_the_stream_no_longer_holds_starts_from_the_stored_chain(
     stub: market_data_pb2_grpc.MarketDataStub,
     token_authority: TokenAuthority,

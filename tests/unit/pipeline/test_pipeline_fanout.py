@@ -141,3 +141,62 @@ async def test_take_waits_again_once_drained() -> None:
 )
 def test_interest_matches(interest: Interest, underlying: str, expiry: str, wanted: bool) -> None:
     assert interest.matches(_update(underlying, expiry, 1)) is wanted
+
+
+def _at(underlying: str, version: int, position: str) -> market_data_pb2.ChainUpdate:
+    update = _update(underlying, "2026-11-26", version)
+    update.stream_id = position
+    return update
+
+
+@pytest.mark.asyncio
+async def test_the_resume_position_stays_before_an_older_chain_still_waiting() -> None:
+    """A (1000-1) waits since before B (1000-5) was replaced by its newer update (1000-9),
+    which keeps B's place in line; the subscriber takes B first. Resuming at B's 1000-9 would
+    skip A; the position given is just before A's."""
+    buffer = ConflatingBuffer(ALL, read_floor=lambda: "1000-9")
+    buffer.offer(_at("BANKNIFTY", 1, "1000-0"))
+    buffer.offer(_at("NIFTY", 1, "1000-1"))
+    buffer.offer(_at("BANKNIFTY", 2, "1000-9"))  # conflated: BANKNIFTY's place is first
+    delivery = await buffer.take_delivery()
+    assert delivery.update.stream_id == "1000-9"
+    assert delivery.resume_from == "1000-0"  # after it: NIFTY's 1000-1
+    delivery = await buffer.take_delivery()
+    assert delivery.resume_from == "1000-9"  # nothing waits: where the reader is
+
+
+@pytest.mark.asyncio
+async def test_the_resume_position_is_never_after_what_the_reader_has_not_read() -> None:
+    floor = {"position": "990-3"}
+    buffer = ConflatingBuffer(ALL, read_floor=lambda: floor["position"])
+    buffer.offer(_at("NIFTY", 1, "995-0"))  # e.g. replayed: read from another stream
+    assert (await buffer.take_delivery()).resume_from == "990-3"
+    floor["position"] = "1200-0"
+    buffer.offer(_at("NIFTY", 2, "1100-0"))
+    buffer.offer(_at("BANKNIFTY", 2, "1000-0"))
+    await buffer.take_delivery()  # NIFTY, first in line
+    assert (await buffer.take_delivery()).resume_from == "1200-0"
+
+
+@pytest.mark.asyncio
+async def test_no_resume_position_while_a_stored_chain_is_still_to_come() -> None:
+    buffer = ConflatingBuffer(ALL, read_floor=lambda: "1000-0")
+    buffer.offer(_at("NIFTY", 3, "999-0"))
+    buffer.offer(_at("BANKNIFTY", 7, ""))  # a stored chain: no position
+    assert (await buffer.take_delivery()).resume_from == ""
+    assert (await buffer.take_delivery()).resume_from == "1000-0"
+    unknown = ConflatingBuffer(ALL)  # the reader's position in a stream is not known yet
+    unknown.offer(_at("NIFTY", 1, "5-0"))
+    assert (await unknown.take_delivery()).resume_from == ""
+
+
+@pytest.mark.asyncio
+async def test_the_position_before_the_first_of_a_millisecond_is_the_previous_one() -> None:
+    buffer = ConflatingBuffer(ALL, read_floor=lambda: "2000-0")
+    buffer.offer(_at("NIFTY", 1, "1500-4"))
+    buffer.offer(_at("BANKNIFTY", 1, "1500-0"))
+    await buffer.take_delivery()
+    assert (await buffer.take_delivery()).resume_from == "2000-0"
+    buffer.offer(_at("NIFTY", 2, "1800-0"))
+    buffer.offer(_at("BANKNIFTY", 2, "1700-0"))
+    assert (await buffer.take_delivery()).resume_from == f"1699-{2**64 - 1}"
