@@ -53,6 +53,33 @@ class DeadLetter:
     reason: str
 
 
+StreamId = tuple[int, int]
+_MAX_SEQUENCE = 2**64 - 1
+
+
+def stream_id(text: bytes | str) -> StreamId:
+    """An entry id (``<milliseconds>-<sequence>``) as a pair that compares in stream order."""
+    milliseconds, _, sequence = _text(text).partition("-")
+    return int(milliseconds), int(sequence or 0)
+
+
+def earliest_resume_position(bound: str, waiting: Iterable[str]) -> str:
+    """The latest position that is at or before ``bound`` and before every id of ``waiting``:
+    reading a stream after it includes each of them. Empty when ``bound`` is unknown ("") or
+    something waits without an id (""), as no position then says what is still to come."""
+    waiting = list(waiting)
+    if not bound or "" in waiting:
+        return ""
+    bounds = [stream_id(bound), *(_just_before(stream_id(entry)) for entry in waiting)]
+    milliseconds, sequence = min(bounds)
+    return f"{milliseconds}-{sequence}"
+
+
+def _just_before(position: StreamId) -> StreamId:
+    milliseconds, sequence = position
+    return (milliseconds, sequence - 1) if sequence else (milliseconds - 1, _MAX_SEQUENCE)
+
+
 def connect(url: str) -> redis.Redis:
     """A client for ``url`` that returns bytes (stream fields are not always text)."""
     return redis.Redis.from_url(url, decode_responses=False, health_check_interval=30)

@@ -114,13 +114,9 @@ class ConflatingBuffer:
 
     def resume_position(self) -> str:
         """Where to resume to miss nothing not yet taken from this buffer ("" if unknown)."""
-        floor = self._read_floor()
-        waiting = [d.update.stream_id for d in self._deliveries.values()]
-        if floor is None or "" in waiting:
-            return ""
-        bounds = [_position(floor), *(_before(_position(w)) for w in waiting)]
-        milliseconds, sequence = min(bounds)
-        return f"{milliseconds}-{sequence}"
+        return bus.earliest_resume_position(
+            self._read_floor() or "", (d.update.stream_id for d in self._deliveries.values())
+        )
 
 
 class Fanout:
@@ -156,7 +152,7 @@ class Fanout:
         positions = [self._positions.get(stream, "$") for stream in streams]
         if not positions or "$" in positions:
             return None
-        return min(positions, key=_position)
+        return min(positions, key=bus.stream_id)
 
     async def _last_id(self, stream: str) -> str:
         """The id of the newest entry of a stream ("0-0" for none): reading from there misses
@@ -188,10 +184,10 @@ class Fanout:
             info: Any = await self._client.xinfo_stream(stream)
         except redis.exceptions.ResponseError:  # no such stream
             return False
-        if _position(info["last-generated-id"]) <= _position(after):
+        if bus.stream_id(info["last-generated-id"]) <= bus.stream_id(after):
             return True
         first = info.get("first-entry")
-        return first is not None and _position(first[0]) <= _position(after)
+        return first is not None and bus.stream_id(first[0]) <= bus.stream_id(after)
 
     async def run(self) -> None:
         """Read until cancelled; a lost connection is retried, never fatal."""
@@ -291,20 +287,6 @@ def _update(position: str, fields: dict[bytes, bytes]) -> pb.ChainUpdate | None:
 
 def _id_text(entry_id: bytes | str) -> str:
     return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-
-
-def _position(entry_id: bytes | str) -> tuple[int, int]:
-    milliseconds, _, sequence = _id_text(entry_id).partition("-")
-    return int(milliseconds), int(sequence or 0)
-
-
-_MAX_SEQUENCE = 2**64 - 1
-
-
-def _before(position: tuple[int, int]) -> tuple[int, int]:
-    """The stream position just before ``position`` (reading after it includes ``position``)."""
-    milliseconds, sequence = position
-    return (milliseconds, sequence - 1) if sequence else (milliseconds - 1, _MAX_SEQUENCE)
 
 
 def _text(value: bytes | None) -> str | None:

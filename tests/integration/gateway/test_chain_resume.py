@@ -1,5 +1,5 @@
 """Resuming the chain feed after a reconnect, over real connections to the gateway in front of
-the real MarketData: a client that gives the last chain ``stream_id`` it received gets the
+the real MarketData: a client that gives the ``resume_from`` of the last chain it received gets the
 newest version of each chain that changed while it was away (the versions in between
 conflated, never an older one after a newer one), not the stored chains; without a position a
 subscribe starts from the stored chains as before; a malformed position is an error naming
@@ -64,16 +64,17 @@ def test_a_reconnecting_client_gets_the_newest_version_it_missed(
         client.subscribe(platform.underlying, platform.expiry)
         platform.market.publish(spot=24_110.0)
         last = chains_until(client, 24_110.0, expiry)[-1]
+    assert last["resume_from"], "a live chain message says where to resume"
     platform.market.publish(spot=24_120.0)
     platform.market.publish(spot=24_130.0)  # two versions while nobody listens
     newest = stored_version(platform, viewer_token, platform.expiry)
     with feed(platform, viewer_token) as client:
-        client.subscribe(platform.underlying, platform.expiry, **{FIELD: last["stream_id"]})
+        client.subscribe(platform.underlying, platform.expiry, **{FIELD: last["resume_from"]})
         missed = client.expect("chain")
         assert missed["chain"]["spot"] == 24_130.0
         assert missed["chain"]["version"] == newest
         assert missed["stream_id"], "replayed from the stream, not the stored chain"
-        assert position(missed["stream_id"]) > position(last["stream_id"])
+        assert position(missed["stream_id"]) > position(last["resume_from"])
         platform.market.publish(spot=24_140.0)
         later = chains_until(client, 24_140.0, expiry)
     assert_never_backwards([missed, *later])
@@ -86,18 +87,19 @@ def test_every_chain_of_an_underlying_resumes(platform: Platform, viewer_token: 
         client.subscribe(platform.underlying)
         platform.market.publish(spot=24_210.0)
         last = chains_until(client, 24_210.0, expiries)[-1]
+    assert last["resume_from"], "a chain message says where to resume"
     platform.market.publish(spot=24_220.0)
     platform.market.publish(spot=24_230.0)
     newest = {expiry: stored_version(platform, viewer_token, expiry) for expiry in expiries}
     with feed(platform, viewer_token) as client:
-        client.subscribe(platform.underlying, **{FIELD: last["stream_id"]})
+        client.subscribe(platform.underlying, **{FIELD: last["resume_from"]})
         missed = [client.expect("chain") for _ in expiries]
     assert {message["chain"]["expiry"]: message["chain"]["version"] for message in missed} == (
         newest
     )
     assert all(message["chain"]["spot"] == 24_230.0 for message in missed)
     assert all(message["stream_id"] for message in missed), "replayed, not the stored chains"
-    assert all(position(m["stream_id"]) > position(last["stream_id"]) for m in missed)
+    assert all(position(m["stream_id"]) > position(last["resume_from"]) for m in missed)
 
 
 def test_without_a_position_a_subscribe_starts_from_the_stored_chain(

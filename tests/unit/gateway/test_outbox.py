@@ -131,3 +131,41 @@ def test_whatever_is_offered_the_pending_chains_are_bounded_and_newest(
     taken = asyncio.run(drain_chains(outbox))
     newest = {expiry: max(v for e, v in offers if e == expiry) for expiry, _ in offers}
     assert {u.chain.expiry: u.chain.version for u in taken} == newest
+
+
+def placed(expiry: str, version: int, stream_id: str) -> market_data_pb2.ChainUpdate:
+    chain_update = update(expiry, version)
+    chain_update.stream_id = stream_id
+    return chain_update
+
+
+@pytest.mark.asyncio
+async def test_a_chain_sent_says_to_resume_before_an_older_one_still_waiting() -> None:
+    """A's update (500-1) waits since before B's newer one (500-7) replaced B's in place; the
+    client gets B first, and its resume position keeps A's update ahead of it."""
+    outbox = Outbox(max_chains=10, max_alerts=10)
+    outbox.upstream_resume_from = "600-0"
+    outbox.offer_chain(placed("2026-12-01", 1, "500-0"))
+    outbox.offer_chain(placed("2026-12-08", 1, "500-1"))
+    outbox.offer_chain(placed("2026-12-01", 2, "500-7"))
+    first = await outbox.take()
+    assert isinstance(first, market_data_pb2.ChainUpdate)
+    assert (first.stream_id, first.resume_from) == ("500-7", "500-0")
+    second = await outbox.take()
+    assert isinstance(second, market_data_pb2.ChainUpdate)
+    assert second.resume_from == "600-0"  # nothing waits here: MarketData's own position
+
+
+@pytest.mark.asyncio
+async def test_no_resume_position_before_marketdata_gave_one_or_while_a_stored_chain_waits() -> (
+    None
+):
+    outbox = Outbox(max_chains=10, max_alerts=10)
+    outbox.offer_chain(placed("2026-12-01", 1, "500-0"))
+    taken = await outbox.take()
+    assert isinstance(taken, market_data_pb2.ChainUpdate) and taken.resume_from == ""
+    outbox.upstream_resume_from = "700-0"
+    outbox.offer_chain(placed("2026-12-01", 2, "650-0"))
+    outbox.offer_chain(placed("2026-12-08", 3, ""))  # a stored chain
+    taken = await outbox.take()
+    assert isinstance(taken, market_data_pb2.ChainUpdate) and taken.resume_from == ""

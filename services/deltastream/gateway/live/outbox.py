@@ -6,6 +6,11 @@ never goes backwards for it (an update at or below a version pending or sent is 
 most ``max_chains`` chains wait. Alert events do not conflate (each one matters): at most
 ``max_alerts`` wait, and the oldest is dropped beyond that. Replies to the client's own
 messages go first.
+
+A chain update taken out carries in ``resume_from`` where the client would resume to miss
+nothing: at or before every update still waiting here, and not after MarketData's own
+position for what the gateway has not received yet (``upstream_resume_from``, from the newest
+update received).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
+from deltastream import bus
 from deltastream.gateway import metrics
 from deltastream.gateway.live.protocol import ServerMessage
 from deltastream.v1 import alerts_pb2, market_data_pb2
@@ -34,6 +40,7 @@ class Outbox:
         self.conflated = 0
         self.alerts_dropped = 0
         self.chains_refused = 0
+        self.upstream_resume_from = ""
 
     def __len__(self) -> int:
         return len(self._chains) + len(self._alerts) + len(self._replies)
@@ -89,4 +96,10 @@ class Outbox:
             return self._alerts.popleft()
         key, update = self._chains.popitem(last=False)
         self._sent_versions[key] = update.chain.version
+        update.resume_from = self._resume_position()
         return update
+
+    def _resume_position(self) -> str:
+        return bus.earliest_resume_position(
+            self.upstream_resume_from, (pending.stream_id for pending in self._chains.values())
+        )

@@ -5,7 +5,7 @@ Client to server::
     {"type": "auth", "token": "<access token>"}            # or {"type": "auth", "api_key": ...}
     {"type": "subscribe", "underlyings": ["NIFTY"], "expiries": ["2026-11-27"],
      "resume_from": "<alert stream_id>",                  # all but underlyings optional
-     "chains_resume_from": "<chain stream_id>"}
+     "chains_resume_from": "<resume_from of the last chain message>"}
     {"type": "unsubscribe", "underlyings": ["NIFTY"], "expiries": []}
     {"type": "ping"}
 
@@ -16,9 +16,11 @@ authentication in time, 4429 over the request budget, 1013 the token checks cann
 Auth service (try again later), 1011 a failure of the gateway.
 
 Resuming after a reconnect: ``resume_from`` is the ``stream_id`` of the last ``alert`` event
-received (the alert stream), ``chains_resume_from`` the ``stream_id`` of the last ``chain``
-message received (the enriched stream). With a chain position the feed starts with the newest
-version of each chain that changed after it instead of the stored chains. Both are stream
+received (the alert stream), ``chains_resume_from`` the ``resume_from`` of the last ``chain``
+message received (a position in the enriched streams at or before every update not sent yet;
+its ``stream_id`` may be later, as the chain waiting longest goes first). With a chain
+position the feed starts with the newest version of each chain that changed after it instead
+of the stored chains. Both are stream
 positions, ``<milliseconds>-<sequence>``; anything else is answered with an ``error`` naming
 the field.
 """
@@ -106,6 +108,13 @@ class Subscribed(BaseModel):
 class ChainMessage(BaseModel):
     type: Literal["chain"] = "chain"
     stream_id: str = Field(description="Position in the enriched stream; empty: a stored chain.")
+    resume_from: str = Field(
+        default="",
+        description=(
+            "Give this as chains_resume_from after a reconnect to miss nothing; empty while a "
+            "stored chain is still to come (subscribe afresh)."
+        ),
+    )
     chain: ChainSnapshot
 
 

@@ -171,6 +171,7 @@ class LiveSession:
             task.cancel()
         self.interest = interest
         self._chains_position = chains_position
+        self.outbox.upstream_resume_from = ""  # until the new call's first update
         self.outbox.retain(lambda key: interest.wants(*key))
         pairs = sorted(interest.pairs)
         self.outbox.reply(protocol.Subscribed(subscriptions=pairs))
@@ -189,7 +190,8 @@ class LiveSession:
         updates = self._upstreams.marketdata.subscribe(request, self.credentials.metadata)
         async with contextlib.aclosing(updates):
             async for update in updates:
-                self._chains_position = update.stream_id or self._chains_position
+                self._chains_position = update.resume_from  # "": restart from stored chains
+                self.outbox.upstream_resume_from = update.resume_from
                 if interest.wants(update.chain.underlying, update.chain.expiry):
                     self.outbox.offer_chain(update)
                 yield None
@@ -268,7 +270,7 @@ def encode(item: Outgoing) -> tuple[str, str]:
     """The message type and the JSON text of something to send."""
     if isinstance(item, market_data_pb2.ChainUpdate):
         message: protocol.ServerMessage = protocol.ChainMessage(
-            stream_id=item.stream_id, chain=chain_snapshot(item.chain)
+            stream_id=item.stream_id, resume_from=item.resume_from, chain=chain_snapshot(item.chain)
         )
     elif isinstance(item, alerts_pb2.AlertEvent):
         message = protocol.AlertMessage(event=alert_event(item))

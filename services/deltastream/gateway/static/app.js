@@ -18,7 +18,7 @@ const state = {
   chains: new Map(),   // expiry -> latest chain
   history: [],         // analytics points of the day for the shown expiry
   alertPosition: null, // stream_id of the last alert, to resume after a reconnect
-  chainPosition: null, // stream_id of the last chain update of state.chains, likewise
+  chainPosition: null, // resume_from of the last chain update of state.chains, likewise
   refreshTimer: null,
 };
 
@@ -224,7 +224,7 @@ function receive(message) {
       setStatus("live", "live");
       break;
     case "chain":
-      onChain(message.chain, message.stream_id);
+      onChain(message.chain, message.resume_from);
       break;
     case "alert":
       onAlert(message.event);
@@ -237,9 +237,9 @@ function receive(message) {
   }
 }
 
-function onChain(chain, streamId) {
+function onChain(chain, resumeFrom) {
   if (chain.underlying !== state.underlying) return;
-  state.chainPosition = streamId || state.chainPosition;
+  state.chainPosition = resumeFrom || null; // none yet: a reconnect subscribes afresh
   const previous = state.chains.get(chain.expiry);
   if (previous && previous.version >= chain.version) return;
   state.chains.set(chain.expiry, chain);
