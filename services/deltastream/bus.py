@@ -8,6 +8,7 @@ an entry is acknowledged only after its result is stored); enriched chain update
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,15 @@ def earliest_resume_position(bound: str, waiting: Iterable[str]) -> str:
 def _just_before(position: StreamId) -> StreamId:
     milliseconds, sequence = position
     return (milliseconds, sequence - 1) if sequence else (milliseconds - 1, _MAX_SEQUENCE)
+
+
+def cancel_requested() -> bool:
+    """True once the running task has been asked to stop, even when its ``CancelledError``
+    never arrived: redis-py (8.1) swallows a cancellation that lands while it opens a
+    connection, and a loop of blocking reads would then go on for ever. Such loops test this
+    before each read, and raise ``CancelledError`` themselves when it is true."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def connect(url: str) -> redis.Redis:

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 
 import redis.asyncio
 
-from deltastream import validation
+from deltastream import bus, validation
 from deltastream.alerts import model, requests
 from deltastream.alerts.queries import AlertQueries
 from deltastream.errors import InvalidArgumentError
@@ -125,7 +125,7 @@ class AlertsServicer(pb_grpc.AlertsServicer):
             ),
         )
         position = requests.stream_id(request.after_stream_id) or "$"
-        while not _cancel_requested():
+        while not bus.cancel_requested():
             reply: Any = await self._events.xread(
                 {model.EVENTS_STREAM: position}, count=_STREAM_BATCH, block=_STREAM_BLOCK_MS
             )
@@ -136,14 +136,6 @@ class AlertsServicer(pb_grpc.AlertsServicer):
                     if event is not None:
                         yield event
         raise asyncio.CancelledError  # the caller went away; redis-py swallowed the news
-
-
-def _cancel_requested() -> bool:
-    """True once this call's task has been cancelled, even when the ``CancelledError`` never
-    reached the loop: redis-py (8.1) swallows a cancellation that lands while it opens a
-    connection, and the stream would then read for ever for nobody."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,11 +191,11 @@ class Fanout:
 
     async def run(self) -> None:
         """Read until cancelled; a lost connection is retried, never fatal."""
-        while not _cancel_requested():
+        while not bus.cancel_requested():
             try:
                 await self._read_once()
             except redis.exceptions.RedisError:
-                if _cancel_requested():
+                if bus.cancel_requested():
                     break
                 metrics.FANOUT_ERRORS.inc()
                 log.exception("reading the enriched streams failed; retrying")
@@ -291,12 +291,3 @@ def _id_text(entry_id: bytes | str) -> str:
 
 def _text(value: bytes | None) -> str | None:
     return value.decode("ascii", "replace") if value is not None else None
-
-
-def _cancel_requested() -> bool:
-    """True once the running task has been asked to stop, even when the ``CancelledError``
-    never reached us: redis-py (8.1) swallows a cancellation that lands while it opens a
-    connection, and the read goes on as if nothing had happened (about 1 in 6 stops within
-    milliseconds of a start), so the server would never stop."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
