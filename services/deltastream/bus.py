@@ -146,6 +146,14 @@ class ConsumerGroupReader:
         self._ensure_group(new)
         return new
 
+    def set_streams(self, streams: Iterable[str]) -> None:
+        """Consume exactly ``streams`` from now on (a new one starts with this consumer's own
+        pending entries, if any, then new ones)."""
+        wanted = list(dict.fromkeys(streams))
+        self.add_streams(wanted)
+        self._streams = wanted
+        self._replaying_pending = {s: self._replaying_pending[s] for s in wanted}
+
     def replay_pending(self) -> None:
         """Read this consumer's unacknowledged entries again before new ones (after a failure)."""
         self._replaying_pending = dict.fromkeys(self._streams, True)

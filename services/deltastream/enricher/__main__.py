@@ -8,6 +8,7 @@ import logging
 import pymongo
 
 from deltastream import bus, store
+from deltastream.enricher.ownership import Membership
 from deltastream.enricher.processing import Enricher, EnrichmentParameters
 from deltastream.enricher.service import EnricherLoop
 from deltastream.enricher.settings import EnricherSettings
@@ -54,6 +55,8 @@ def main() -> None:
             None if settings.underlyings else settings.discover_interval_seconds
         ),
         write_behind=True,
+        membership=Membership(redis_client, settings.consumer_name, settings.ownership_ttl_seconds),
+        rebalance_interval_seconds=settings.rebalance_interval_seconds,
     )
     log.info("enricher started", extra={"consumer": settings.consumer_name})
     loop.run(stop)  # returns once the batches it prepared are stored and acknowledged

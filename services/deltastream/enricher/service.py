@@ -25,6 +25,7 @@ from pymongo.errors import PyMongoError
 
 from deltastream import bus
 from deltastream.enricher import metrics
+from deltastream.enricher.ownership import Membership, owned_streams
 from deltastream.enricher.processing import Enricher, entry_traceparents
 from deltastream.enricher.writer import ChainWriter
 from deltastream.errors import DeltaStreamError
@@ -51,10 +52,14 @@ class EnricherLoop:
         claim_interval_seconds: float,
         discover_interval_seconds: float | None = None,
         write_behind: bool = False,
+        membership: Membership | None = None,
+        rebalance_interval_seconds: float = 1.0,
     ) -> None:
         """``discover_interval_seconds``: also consume every ``md.ticks.*`` stream that
         appears, looking this often (None: only the reader's streams). ``write_behind``: store
-        a batch while the next one is prepared (see the module docstring)."""
+        a batch while the next one is prepared (see the module docstring). ``membership``:
+        consume only the streams this replica owns among the live ones (``ownership``),
+        looking again every ``rebalance_interval_seconds``; None: every stream."""
         self._reader = reader
         self._enricher = enricher
         self._writer = ChainWriter(enricher.save, reader.ack)
@@ -67,6 +72,10 @@ class EnricherLoop:
         self._discover_interval = discover_interval_seconds
         self._next_discovery = 0.0
         self._next_lag_export = 0.0
+        self._membership = membership
+        self._rebalance_interval = rebalance_interval_seconds
+        self._next_rebalance = 0.0
+        self._streams = list(reader.streams)  # every stream; the reader's: those owned
 
     def run(self, stop: threading.Event) -> None:
         """Process batches until ``stop`` is set; transient faults are retried, not fatal."""
@@ -82,8 +91,16 @@ class EnricherLoop:
         self.close()
 
     def close(self) -> None:
-        """Store and acknowledge what was prepared, then stop the writer."""
+        """Store and acknowledge what was prepared, then stop the writer and hand this
+        replica's streams to the others."""
         self._writer.close()
+        if self._membership is not None:
+            self._membership.leave()
+
+    @property
+    def consuming(self) -> tuple[str, ...]:
+        """The streams this loop reads now (with ownership: those this replica owns)."""
+        return self._reader.streams
 
     def flush(self) -> None:
         """Wait until every batch prepared so far is stored (or left pending to read again)."""
@@ -95,6 +112,7 @@ class EnricherLoop:
         with untraced():  # polls and housekeeping; the batch they return is traced below
             self._export_lag()
             self._discover_due()
+            self._rebalance_due()
             entries = self._claim_due() or self._reader.read(self._batch_size, self._block_ms)
         if not entries:
             return 0
@@ -151,10 +169,33 @@ class EnricherLoop:
         if self._discover_interval is None or now < self._next_discovery:
             return
         self._next_discovery = now + self._discover_interval
-        client = self._reader.client
-        new = self._reader.add_streams(bus.discover_streams(client, bus.TICKS_STREAM_PREFIX))
-        if new:
-            log.info("consuming new streams", extra={"streams": new})
+        found = bus.discover_streams(self._reader.client, bus.TICKS_STREAM_PREFIX)
+        new = [stream for stream in found if stream not in self._streams]
+        if not new:
+            return
+        log.info("new streams", extra={"streams": new})
+        self._streams.extend(new)
+        if self._membership is None:
+            self._reader.add_streams(new)
+        else:
+            self._next_rebalance = 0.0  # deal them out now
+
+    def _rebalance_due(self) -> None:
+        """Renew this replica's heartbeat and consume the streams it owns now; a stream it
+        lets go is stored and acknowledged first, so its next owner finds nothing pending."""
+        now = time.monotonic()
+        if self._membership is None or now < self._next_rebalance:
+            return
+        self._next_rebalance = now + self._rebalance_interval
+        alive = self._membership.beat(time.time_ns() // 1_000_000)
+        owned = owned_streams(self._streams, alive, self._membership.me)
+        current = set(self._reader.streams)
+        if set(owned) == current:
+            return
+        if current - set(owned):
+            self._settle(wait=True)
+        self._reader.set_streams(owned)
+        log.info("streams owned", extra={"streams": owned, "replicas": sorted(alive)})
 
     def _claim_due(self) -> list[bus.StreamEntry]:
         now = time.monotonic()

@@ -33,6 +33,12 @@ class EnricherSettings(ServiceSettings):
         default=30_000, gt=0, description="Take over entries pending this long in a dead consumer."
     )
     claim_interval_seconds: float = Field(default=5.0, gt=0)
+    ownership_ttl_seconds: float = Field(
+        default=5.0, gt=0, description="A replica not heard from this long gives up its streams."
+    )
+    rebalance_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often a replica renews its heartbeat and ownership."
+    )
     risk_free_rate: float = Field(default=0.065, description="Continuously compounded rate.")
     snapshot_interval_seconds: float = Field(
         default=1.0, ge=0, description="At most one history snapshot per chain this often."

@@ -1,0 +1,91 @@
+"""Enricher replicas sharing the tick streams by ownership, against a real Valkey and
+SecantusDB: each consumes only its own streams, every chain is stored by one replica, and a
+replica that leaves hands its streams to the others."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pymongo
+import redis
+
+from deltastream import bus, store
+from deltastream.enricher.ownership import Membership
+from deltastream.enricher.processing import Enricher, EnrichmentParameters
+from deltastream.enricher.service import EnricherLoop
+from deltastream.feed.publisher import TickPublisher
+from deltastream.market.chain import chain_key
+from deltastream.market.enrichment import ExpiryConvention
+from tests.integration.pipeline.chains import RATE, expiry_in, priced_chain
+
+Database = pymongo.database.Database[dict[str, Any]]
+
+
+def _replica(
+    client: redis.Redis, db: Database, streams: list[str], name: str, key: str
+) -> EnricherLoop:
+    parameters = EnrichmentParameters(RATE, ExpiryConvention(), 0.0, 1000, 1000)
+    reader = bus.ConsumerGroupReader(client, streams, bus.ENRICHER_GROUP, name)
+    reader.ensure_group()
+    return EnricherLoop(
+        reader,
+        Enricher(client, store.ChainStore(db), parameters, name),
+        batch_size=500,
+        block_ms=20,
+        claim_idle_ms=60_000,
+        claim_interval_seconds=60.0,
+        write_behind=True,
+        membership=Membership(client, name, ttl_seconds=30.0, key=key),
+        rebalance_interval_seconds=0.0,  # look at every step
+    )
+
+
+def test_replicas_share_the_streams_and_hand_them_over(
+    redis_client: redis.Redis, mongo_db: Database
+) -> None:
+    run = uuid.uuid4().hex[:8].upper()
+    underlyings = [f"W{run}{letter}" for letter in "ABC"]
+    streams = [bus.ticks_stream(u) for u in underlyings]
+    key = f"test:members:{run}"
+    first = _replica(redis_client, mongo_db, streams, "first", key)
+    first.step()  # alone: owns every stream
+    second = _replica(redis_client, mongo_db, streams, "second", key)
+    second.step()
+    first.step()  # now sees the second replica too
+
+    owned = [set(first.consuming), set(second.consuming)]
+    assert owned[0] and owned[1], "both replicas have work"
+    assert owned[0].isdisjoint(owned[1])
+    assert owned[0] | owned[1] == set(streams)
+
+    expiry = expiry_in(6)
+    publisher = TickPublisher(redis_client, 10_000)
+    for underlying in underlyings:
+        publisher.publish(priced_chain(underlying, expiry, strikes=3))
+    for _ in range(3):
+        for replica in (first, second):
+            replica.step()
+            replica.flush()
+    for underlying in underlyings:
+        document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+        assert document is not None and document["version"] == 1  # one writer: no lost race
+        assert document["applied_quotes"] == 6
+    for stream in streams:
+        owner = "first" if stream in owned[0] else "second"
+        assert _delivered_to(redis_client, stream) == {owner}
+
+    second.close()  # leaves: its streams go to the first at its next look
+    first.step()
+    assert set(first.consuming) == set(streams)
+    first.close()
+
+
+def _delivered_to(client: redis.Redis, stream: str) -> set[str]:
+    """The consumers that were ever handed entries of ``stream`` (``inactive`` is -1 for a
+    consumer whose reads never returned any)."""
+    return {
+        consumer["name"].decode()
+        for consumer in client.xinfo_consumers(stream, bus.ENRICHER_GROUP)
+        if int(consumer["inactive"]) >= 0
+    }
