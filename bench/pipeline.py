@@ -4,8 +4,10 @@
    it (stored in MongoDB, published enriched) while MarketData fans updates out to a gRPC
    subscriber; quotes per second from the first read to an empty backlog.
 2. Latency at a fixed rate: the feed publishes at 5,000 quotes/s; a gRPC subscriber measures
-   tick-to-client latency (feed timestamp of the newest quote in each update to its arrival).
-3. Enricher memory: resident set sampled every second during (2), and its peak.
+   tick-to-client latency (feed timestamp of the newest quote in each update to its arrival),
+   with one enricher, then with two replicas (the chart's default) sharing the streams.
+3. Enricher memory: resident set sampled every second during (2) with one enricher, and its
+   peak.
 
 MarketData checks tokens as in production: it verifies with the public half of a development
 key made for the run (``DELTASTREAM_AUTH_PUBLIC_KEY``), and the subscriber sends a viewer's
@@ -197,10 +199,15 @@ def throughput(platform: Platform, redis_client: redis.Redis, report: Report, co
     )
 
 
-def latency(platform: Platform, report: Report, rate: int, seconds: float) -> None:
+def latency(
+    platform: Platform, report: Report, rate: int, seconds: float, enrichers: int = 1
+) -> None:
     target = f"127.0.0.1:{free_port()}"
     platform.start("deltastream.marketdata", grpc_port=target.rsplit(":", 1)[1])
-    enricher = platform.start("deltastream.enricher", consumer_name="bench-latency")
+    enricher, *_ = [
+        platform.start("deltastream.enricher", consumer_name=f"bench-latency-{replica}")
+        for replica in range(enrichers)
+    ]
     subscriber = Subscriber(target, platform.tokens.viewer())
     subscriber.start()
     subscriber.ready.wait(30)
@@ -216,8 +223,11 @@ def latency(platform: Platform, report: Report, rate: int, seconds: float) -> No
     subscriber.stop()
     platform.stop()
     latencies = np.array(subscriber.latencies_ms)
-    report.add(f"latency at {rate:,} quotes/s: p50", float(np.percentile(latencies, 50)), "ms")
-    report.add(f"latency at {rate:,} quotes/s: p99", float(np.percentile(latencies, 99)), "ms")
+    name = f"latency at {rate:,} quotes/s" + (f", {enrichers} enrichers" if enrichers > 1 else "")
+    report.add(f"{name}: p50", float(np.percentile(latencies, 50)), "ms")
+    report.add(f"{name}: p99", float(np.percentile(latencies, 99)), "ms")
+    if enrichers > 1:
+        return
     report.add("enricher memory: first sample", rss[0] / 1024, "MiB")
     report.add(f"enricher memory: after {seconds:.0f} s", rss[-1] / 1024, "MiB")
     report.add("enricher memory: peak", peak / 1024, "MiB")
@@ -234,7 +244,10 @@ def run(report: Report, *, quick: bool = False) -> None:
             throughput(platform, redis_client, report, 60_000 if quick else 200_000)
             for underlying in UNDERLYINGS:
                 redis_client.delete(bus.ticks_stream(underlying), bus.enriched_stream(underlying))
-            latency(platform, report, 5_000, 30.0 if quick else 600.0)
+            for enrichers in (1, 2):
+                latency(platform, report, 5_000, 30.0 if quick else 600.0, enrichers)
+                for underlying in UNDERLYINGS:
+                    redis_client.delete(bus.ticks_stream(underlying))
         finally:
             platform.stop()
             redis_client.close()
