@@ -211,21 +211,23 @@ class ConsumerGroupReader:
             pipe.xack(stream, self._group, *ids)
         return sum(int(n) for n in pipe.execute())
 
-    def lag(self) -> dict[str, int]:
-        """Entries not yet delivered to the group, per stream (0 when unknown)."""
+    def lag(self, streams: Iterable[str] | None = None) -> dict[str, int]:
+        """Entries not yet delivered to the group, per stream (0 when unknown), of this
+        consumer's streams or of ``streams``."""
         result: dict[str, int] = {}
-        for stream in self._streams:
+        for stream in self._streams if streams is None else streams:
             groups: list[dict[str, Any]] = self._client.xinfo_groups(stream)
             for group in groups:
                 if _text(group["name"]) == self._group:
                     result[stream] = int(group.get("lag") or 0)
         return result
 
-    def pending(self) -> dict[str, int]:
-        """Entries delivered to the group but not acknowledged, per stream."""
+    def pending(self, streams: Iterable[str] | None = None) -> dict[str, int]:
+        """Entries delivered to the group but not acknowledged, per stream, of this
+        consumer's streams or of ``streams``."""
         return {
             stream: int(self._client.xpending(stream, self._group)["pending"])
-            for stream in self._streams
+            for stream in (self._streams if streams is None else streams)
         }
 
     def _read_group(
