@@ -68,7 +68,7 @@ test: check-proto lint typecheck chromium ## Install, check, and run every test
 chromium: ## Debian's chromium for the browser test (once; needs root or sudo)
 	bash tests/e2e/browser/install-chromium.sh
 
-bench: proto ## Benchmarks: figures and ratios against the reference run (~15 min)
+bench: proto ## Benchmarks: figures and ratios against the reference run (~25 min)
 	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e '.[dev,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
