@@ -36,15 +36,6 @@ class MalformedEntryError(DeltaStreamError):
         self.reason = reason
 
 
-class ConcurrentUpdateError(DeltaStreamError):
-    """Another writer changed a chain since it was read; reload and apply again."""
-
-    def __init__(self, chain: str, expected_version: int) -> None:
-        super().__init__(f"chain {chain} changed since version {expected_version}")
-        self.chain = chain
-        self.expected_version = expected_version
-
-
 class AlreadyExistsError(DeltaStreamError):
     """The thing to create exists already (a user name, for instance)."""
 

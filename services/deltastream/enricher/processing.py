@@ -21,7 +21,7 @@ from deltastream import bus, store
 from deltastream.contracts import chain_snapshot
 from deltastream.enricher import metrics
 from deltastream.enricher.history import HistoryWriter
-from deltastream.errors import ConcurrentUpdateError, MalformedEntryError
+from deltastream.errors import MalformedEntryError
 from deltastream.market.chain import ChainState, StreamPosition, chain_key
 from deltastream.market.codec import decode_tick, traceparent_of
 from deltastream.market.enrichment import ChainInput, ExpiryConvention, enrich_chains
@@ -61,10 +61,6 @@ class PreparedBatch:
     started: float = field(default_factory=time.perf_counter)
     trace_context: context.Context | None = None
     """The batch's span, for the store's spans to join its trace from another thread."""
-
-    @property
-    def applied_quotes(self) -> int:
-        return sum(self.quotes.values())
 
 
 @dataclass(slots=True)
@@ -115,17 +111,6 @@ class Enricher:
             return
         for chain_id in chain_ids:
             self._chains.pop(chain_id, None)
-
-    def process(self, entries: Sequence[bus.StreamEntry]) -> PreparedBatch:
-        """Prepare and store a batch on this thread; the caller acknowledges the entries once
-        this returns. ``ConcurrentUpdateError`` when another writer stored one of its chains
-        first: that chain is forgotten, and the entries must be processed again."""
-        prepared = self.prepare(entries)
-        lost = self.save(prepared)
-        if lost:
-            self.forget(lost)
-            raise ConcurrentUpdateError(", ".join(lost), -1)
-        return prepared
 
     def prepare(self, entries: Sequence[bus.StreamEntry]) -> PreparedBatch:
         """Apply a batch to the chains, enrich and publish the chains it changed, and

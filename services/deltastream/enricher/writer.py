@@ -113,7 +113,9 @@ class ChainWriter:
             return
         with self._lock:
             self._lost.update(lost)
-        stored = {key: count for key, count in batch.quotes.items() if key not in skip | set(lost)}
-        metrics.QUOTES_APPLIED.inc(sum(stored.values()))
+        not_stored = skip.union(lost)
+        metrics.QUOTES_APPLIED.inc(
+            sum(count for key, count in batch.quotes.items() if key not in not_stored)
+        )
         if stored_all:
             metrics.BATCH_SECONDS.observe(time.perf_counter() - batch.started)

@@ -66,7 +66,7 @@ def test_a_crash_between_store_and_ack_loses_nothing_and_counts_nothing_twice(
 
     doomed = make_consumer([underlying], "enricher-doomed")
     batch = doomed.reader.read(500, 50)
-    doomed.enricher.process(batch)  # stored, then the process dies before XACK
+    doomed.enricher.save(doomed.enricher.prepare(batch))  # stored, then dies before XACK
     publisher.publish(read_then_crashed)
     assert len(doomed.reader.read(500, 50)) == len(read_then_crashed)  # read, never processed
     assert doomed.reader.pending() == {bus.ticks_stream(underlying): len(batch) * 2}
@@ -96,7 +96,7 @@ def test_a_restarted_consumer_replays_its_own_pending_entries(
     assert [entry.entry_id for entry in replayed] == [
         entry_id.decode() for entry_id, _ in redis_client.xrange(bus.ticks_stream(underlying))
     ]
-    after.enricher.process(replayed)
+    assert after.enricher.save(after.enricher.prepare(replayed)) == []
     after.reader.ack(replayed)
 
     document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})

@@ -69,7 +69,7 @@ def test_replicas_share_the_streams_and_hand_them_over(
             replica.flush()
     for underlying in underlyings:
         document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
-        assert document is not None and document["version"] == 1  # one writer: no lost race
+        assert document is not None and document["version"] == 1
         assert document["applied_quotes"] == 6
     for stream in streams:
         owner = "first" if stream in owned[0] else "second"
