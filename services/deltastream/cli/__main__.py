@@ -32,21 +32,11 @@ def build_parser(settings: ClientSettings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deltastream", description="Option chains, analytics and alerts from DeltaStream."
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--target",
-        default=settings.marketdata_target,
-        help="host:port of MarketData (default: $DELTASTREAM_MARKETDATA_TARGET or %(default)s)",
-    )
-    common.add_argument(
-        "--timeout",
-        type=arguments.positive_seconds,
-        default=settings.marketdata_timeout_seconds,
-        help="seconds to wait for the server and for each call (default %(default)s)",
-    )
-    common.add_argument("--json", action="store_true", help="print JSON instead of text")
-    common.add_argument(
-        "--tz", type=arguments.time_zone, help="time zone of printed times (default: local)"
+    common = parsers.common_options(
+        settings.marketdata_target,
+        "MarketData",
+        "DELTASTREAM_MARKETDATA_TARGET",
+        settings.marketdata_timeout_seconds,
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_chain(subcommands, common)
