@@ -12,8 +12,9 @@ from deltastream.cli import render_alerts
 from deltastream.cli.alert_rules import RuleRequest, rule_spec
 from deltastream.cli.alerts_client import AlertsClient, connect_alerts
 from deltastream.cli.client import Connection
-from deltastream.cli.commands import Action, Output, message_json, print_text
+from deltastream.cli.commands import Action, Output, message_json, print_text, print_until
 from deltastream.cli.credentials import Credentials
+from deltastream.v1 import alerts_pb2
 
 AlertsCommand = Callable[[AlertsClient], None]
 
@@ -71,20 +72,13 @@ def watch(
 ) -> AlertsCommand:
     """Print events until ``count`` of them, the end of the stream, or Ctrl-C (exit 0)."""
 
+    def line(event: alerts_pb2.AlertEvent) -> str:
+        if output.as_json:
+            return message_json(event, compact=True)
+        return render_alerts.event_line(event, output.zone)
+
     def command(client: AlertsClient) -> None:
         with client.events(underlyings, rule_ids) as events:
-            try:
-                for seen, event in enumerate(events, start=1):
-                    text = (
-                        message_json(event, compact=True)
-                        if output.as_json
-                        else render_alerts.event_line(event, output.zone)
-                    )
-                    print_text(output, text)
-                    if count is not None and seen >= count:
-                        return
-            except KeyboardInterrupt:
-                return
-        print("the server ended the stream", file=output.err)
+            print_until(output, events, line, count)
 
     return command

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import grpc
 from google.protobuf import json_format
@@ -25,7 +25,9 @@ from deltastream.cli.client import Connection, MarketDataClient, ServerUnreachab
 from deltastream.cli.credentials import Credentials
 from deltastream.cli.session import NotLoggedInError
 from deltastream.errors import DeltaStreamError, InvalidArgumentError, NotFoundError
-from deltastream.v1 import market_pb2
+from deltastream.v1 import market_data_pb2, market_pb2
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -125,22 +127,14 @@ def watch(
 ) -> Command:
     """Print updates until ``count`` of them, the end of the stream, or Ctrl-C (exit 0)."""
 
+    def line(update: market_data_pb2.ChainUpdate) -> str:
+        if output.as_json:
+            return message_json(update, compact=True)
+        return render.update_line(update, time.time_ns(), output.zone)
+
     def command(client: MarketDataClient) -> None:
         with client.subscribe(underlyings, expiries) as updates:
-            try:
-                for seen, update in enumerate(updates, start=1):
-                    received_ns = time.time_ns()
-                    print_text(
-                        output,
-                        message_json(update, compact=True)
-                        if output.as_json
-                        else render.update_line(update, received_ns, output.zone),
-                    )
-                    if count is not None and seen >= count:
-                        return
-            except KeyboardInterrupt:
-                return
-        print("the server ended the stream", file=output.err)
+            print_until(output, updates, line, count)
 
     return command
 
@@ -189,6 +183,21 @@ def _history_json(snapshot: market_pb2.ChainSnapshot) -> str:
     header.CopyFrom(snapshot)
     del header.rows[:]
     return message_json(header, compact=True)
+
+
+def print_until(
+    output: Output, items: Iterable[T], line: Callable[[T], str], count: int | None
+) -> None:
+    """One line per item of a server stream until ``count`` of them, the end of the stream
+    (said on stderr), or Ctrl-C."""
+    try:
+        for seen, item in enumerate(items, start=1):
+            print_text(output, line(item))
+            if count is not None and seen >= count:
+                return
+    except KeyboardInterrupt:
+        return
+    print("the server ended the stream", file=output.err)
 
 
 def print_text(output: Output, text: str) -> None:
