@@ -102,6 +102,23 @@ def token_authority() -> TokenAuthority:
     return TokenAuthority.generate()
 
 
+@pytest.fixture
+def server_settings(
+    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
+) -> dict[str, Any]:
+    """What every in-process gRPC server of a test is given: the test's servers and database,
+    a free port on loopback, no metrics port, and the test session's token key."""
+    return {
+        "redis_url": server_urls.redis_url,
+        "mongo_uri": SecretStr(server_urls.mongo_uri),
+        "mongo_db": mongo_db_name,
+        "grpc_host": "127.0.0.1",
+        "grpc_port": 0,
+        "metrics_port": 0,
+        "auth_public_key": token_authority.public_pem,
+    }
+
+
 @dataclass(frozen=True)
 class TokenAuthority:
     """Signs access tokens as the Auth service does, with a development key of the test session.

@@ -13,14 +13,12 @@ import grpc
 import pymongo
 import pytest
 import redis
-from pydantic import SecretStr
 
 from deltastream.alerts.evaluation import AlertEvaluator
 from deltastream.alerts.server import create_deliverer, create_evaluator, create_server
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.alerts.webhooks import WebhookDeliverer
 from deltastream.auth import Role
-from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import alerts_pb2_grpc
 from tests.conftest import Metadata, TokenAuthority
 from tests.integration.analytics import conftest as analytics
@@ -34,16 +32,9 @@ market = analytics.market
 
 
 @pytest.fixture
-def alerts_settings(
-    server_urls: EmbeddedUrls, mongo_db_name: str, underlying: str, token_authority: TokenAuthority
-) -> AlertsSettings:
+def alerts_settings(server_settings: dict[str, Any], underlying: str) -> AlertsSettings:
     return AlertsSettings(
-        redis_url=server_urls.redis_url,
-        mongo_uri=SecretStr(server_urls.mongo_uri),
-        mongo_db=mongo_db_name,
-        grpc_port=0,
-        grpc_host="127.0.0.1",
-        metrics_port=0,
+        **server_settings,
         underlyings=[underlying, "NIFTY", "BANKNIFTY"],
         consumer_name="evaluator-1",
         block_ms=20,
@@ -52,7 +43,6 @@ def alerts_settings(
         webhook_backoff_seconds=0.05,
         webhook_timeout_seconds=2.0,
         webhook_max_attempts=3,
-        auth_public_key=token_authority.public_pem,
     )
 
 

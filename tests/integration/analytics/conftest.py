@@ -8,17 +8,16 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import numpy as np
 import pytest
 import redis
-from pydantic import SecretStr
 
 from deltastream.analytics.server import create_server
 from deltastream.analytics.settings import AnalyticsSettings
 from deltastream.auth import Role
-from deltastream.embedded import EmbeddedUrls
 from deltastream.feed.publisher import TickPublisher
 from deltastream.market.enrichment import ExpiryConvention
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
@@ -96,19 +95,8 @@ def market(redis_client: redis.Redis, make_consumer: MakeConsumer, underlying: s
 
 
 @pytest.fixture
-def analytics_server(
-    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
-) -> Iterator[ServerThread]:
-    settings = AnalyticsSettings(
-        redis_url=server_urls.redis_url,
-        mongo_uri=SecretStr(server_urls.mongo_uri),
-        mongo_db=mongo_db_name,
-        grpc_port=0,
-        grpc_host="127.0.0.1",
-        metrics_port=0,
-        auth_public_key=token_authority.public_pem,
-    )
-    server = ServerThread(create_server(settings))
+def analytics_server(server_settings: dict[str, Any]) -> Iterator[ServerThread]:
+    server = ServerThread(create_server(AnalyticsSettings(**server_settings)))
     yield server
     server.stop()
 

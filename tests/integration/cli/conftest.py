@@ -99,23 +99,10 @@ class MarketDataServer:
 
 @pytest.fixture
 def marketdata(
-    server_urls: EmbeddedUrls,
-    mongo_db_name: str,
-    underlying: str,
-    market: Market,
-    token_authority: TokenAuthority,
+    server_settings: dict[str, Any], underlying: str, market: Market
 ) -> Iterator[MarketDataServer]:
     """A MarketData server serving this test's database and underlying."""
-    settings = MarketDataSettings(
-        redis_url=server_urls.redis_url,
-        mongo_uri=SecretStr(server_urls.mongo_uri),
-        mongo_db=mongo_db_name,
-        grpc_port=0,
-        grpc_host="127.0.0.1",
-        metrics_port=0,
-        underlyings=[underlying],
-        auth_public_key=token_authority.public_pem,
-    )
+    settings = MarketDataSettings(**server_settings, underlyings=[underlying])
     server = MarketDataServer(settings)
     yield server
     server.stop()

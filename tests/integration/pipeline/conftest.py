@@ -10,16 +10,13 @@ from typing import Any, Protocol
 import pymongo
 import pytest
 import redis
-from pydantic import SecretStr
 
 from deltastream import bus, store
-from deltastream.embedded import EmbeddedUrls
 from deltastream.enricher.processing import Enricher, EnrichmentParameters
 from deltastream.enricher.service import EnricherLoop
 from deltastream.market.enrichment import ExpiryConvention
 from deltastream.marketdata.server import create_server
 from deltastream.marketdata.settings import MarketDataSettings
-from tests.conftest import TokenAuthority
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline.chains import RATE
 
@@ -105,19 +102,8 @@ def make_consumer(
 
 
 @pytest.fixture
-def marketdata_server(
-    server_urls: EmbeddedUrls, mongo_db_name: str, token_authority: TokenAuthority
-) -> Iterator[ServerThread]:
+def marketdata_server(server_settings: dict[str, Any]) -> Iterator[ServerThread]:
     """A MarketData server on a free port, verifying tokens of ``token_authority``."""
-    settings = MarketDataSettings(
-        redis_url=server_urls.redis_url,
-        mongo_uri=SecretStr(server_urls.mongo_uri),
-        mongo_db=mongo_db_name,
-        grpc_port=0,
-        grpc_host="127.0.0.1",
-        metrics_port=0,
-        auth_public_key=token_authority.public_pem,
-    )
-    server = ServerThread(create_server(settings))
+    server = ServerThread(create_server(MarketDataSettings(**server_settings)))
     yield server
     server.stop()
