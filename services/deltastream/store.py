@@ -22,6 +22,7 @@ import pymongo
 import pymongo.errors
 from pymongo.database import Database
 
+from deltastream import bus
 from deltastream.market.chain import ChainState, QuoteRow, SideColumns, chain_key
 from deltastream.market.enrichment import GREEK_NAMES, EnrichedChain, SideEnrichment
 from deltastream.market.quotes import OptionType
@@ -123,7 +124,7 @@ def chain_state(document: Mapping[str, Any]) -> ChainState:
                 continue
             values = {column: side[column][index] for column in _QUOTE_COLUMNS if column in side}
             state.rows[(float(strike), option_type)] = QuoteRow(
-                position=_parse_position(side["position"][index]), **values
+                position=bus.stream_id(side["position"][index]), **values
             )
     return state
 
@@ -185,8 +186,3 @@ def _side_document(columns: SideColumns, side: SideEnrichment) -> Document:
 
 def _position_text(row: QuoteRow | None) -> str:
     return "" if row is None else f"{row.position[0]}-{row.position[1]}"
-
-
-def _parse_position(text: str) -> tuple[int, int]:
-    milliseconds, _, sequence = text.partition("-")
-    return int(milliseconds), int(sequence or 0)

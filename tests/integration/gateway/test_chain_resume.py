@@ -12,17 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from deltastream import bus
 from tests.integration.gateway.conftest import Platform, bearer
 from tests.integration.gateway.feed import FeedClient, Message, feed
 
 pytestmark = pytest.mark.integration
 
 FIELD = "chains_resume_from"
-
-
-def position(stream_id: str) -> tuple[int, int]:
-    milliseconds, sequence = stream_id.split("-")
-    return int(milliseconds), int(sequence)
 
 
 def stored_version(platform: Platform, token: str, expiry: str) -> int:
@@ -74,7 +70,7 @@ def test_a_reconnecting_client_gets_the_newest_version_it_missed(
         assert missed["chain"]["spot"] == 24_130.0
         assert missed["chain"]["version"] == newest
         assert missed["stream_id"], "replayed from the stream, not the stored chain"
-        assert position(missed["stream_id"]) > position(last["resume_from"])
+        assert bus.stream_id(missed["stream_id"]) > bus.stream_id(last["resume_from"])
         platform.market.publish(spot=24_140.0)
         later = chains_until(client, 24_140.0, expiry)
     assert_never_backwards([missed, *later])
@@ -99,7 +95,7 @@ def test_every_chain_of_an_underlying_resumes(platform: Platform, viewer_token: 
     )
     assert all(message["chain"]["spot"] == 24_230.0 for message in missed)
     assert all(message["stream_id"] for message in missed), "replayed, not the stored chains"
-    assert all(position(m["stream_id"]) > position(last["resume_from"]) for m in missed)
+    assert all(bus.stream_id(m["stream_id"]) > bus.stream_id(last["resume_from"]) for m in missed)
 
 
 def test_without_a_position_a_subscribe_starts_from_the_stored_chain(
