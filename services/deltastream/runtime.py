@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -33,7 +34,22 @@ def start_service(service: str, settings: ServiceSettings) -> threading.Event:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    freeze_startup_heap()
     return stop
+
+
+def freeze_startup_heap() -> None:
+    """Keep what the process made before it serves (modules, classes, clients) out of the
+    garbage collector's full passes.
+
+    A full collection walks every tracked object; in a service that has imported numpy,
+    protobuf, grpc, pymongo and OpenTelemetry those are hundreds of thousands of objects that
+    live as long as the process, and the walk stops every thread for tens of milliseconds,
+    several times a minute, on the tick-to-client path. Frozen, they are never walked, and a
+    full pass only looks at what was made since.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class RunningGrpcServer(Protocol):
