@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import hiredis
 import redis
 import redis.exceptions
+from opentelemetry import trace
 
 TICKS_STREAM_PREFIX = "md.ticks."
 ENRICHED_STREAM_PREFIX = "md.enriched."
 DEAD_LETTER_STREAM = "md.deadletter"
 ENRICHER_GROUP = "enricher"
+
+tracer = trace.get_tracer("deltastream.bus")
 
 
 def ticks_stream(underlying: str) -> str:
@@ -107,6 +111,68 @@ def publish(
     for fields in entries:
         pipe.xadd(stream, dict(fields), maxlen=max_length, approximate=True)  # type: ignore[arg-type]
     return [_text(entry_id) for entry_id in pipe.execute()]
+
+
+FlatFields = Sequence[bytes | str]
+"""An entry's fields and values in turn: ``(field, value, field, value, ...)``."""
+
+
+def append_atomically(
+    client: redis.Redis, entries: Sequence[tuple[str, FlatFields]], *, max_length: int
+) -> list[str]:
+    """Append ``(stream, fields)`` entries in one MULTI/EXEC written to the socket at once, so
+    that readers see them together; returns their ids.
+
+    This is the feed's hot path: a batch of hundreds of ticks goes out as one buffer packed by
+    hiredis, where a redis-py pipeline would pack every argument in Python and the client's
+    OpenTelemetry instrumentation would format every one again, together several times the
+    cost of the round trip. The CLIENT span it records is the one that instrumentation would.
+    """
+    if not entries:
+        return []
+    maximum = str(max_length).encode()
+    pack: Callable[[tuple[bytes | str, ...]], bytes] = hiredis.pack_command  # type: ignore[assignment] # its stub takes a 1-tuple
+    buffer = b"".join(
+        [
+            pack((b"MULTI",)),
+            *(pack((b"XADD", s, b"MAXLEN", b"~", maximum, b"*", *f)) for s, f in entries),
+            pack((b"EXEC",)),
+        ]
+    )
+    pool = client.connection_pool
+    with tracer.start_as_current_span(
+        "XADD",
+        kind=trace.SpanKind.CLIENT,
+        attributes={
+            "db.system": "redis",
+            "db.system.name": "redis",
+            "db.operation.name": "XADD",
+            "db.operation.batch.size": len(entries),
+            **_server_attributes(pool.connection_kwargs),
+        },
+    ):
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command([buffer])  # type: ignore[no-untyped-call]
+            for _ in range(len(entries) + 1):  # OK to MULTI, QUEUED to each XADD
+                connection.read_response()
+            ids = connection.read_response()
+        except BaseException:
+            connection.disconnect()  # type: ignore[no-untyped-call] # replies may be left unread
+            raise
+        finally:
+            pool.release(connection)
+    for reply in ids:
+        if isinstance(reply, redis.exceptions.ResponseError):
+            raise reply  # e.g. WRONGTYPE: the key is not a stream
+    return [_text(entry_id) for entry_id in ids]
+
+
+def _server_attributes(connection_kwargs: Mapping[str, Any]) -> dict[str, str | int]:
+    host, port = connection_kwargs.get("host"), connection_kwargs.get("port")
+    if host is None or port is None:
+        return {}
+    return {"server.address": str(host), "server.port": int(port)}
 
 
 class ConsumerGroupReader:
