@@ -139,22 +139,27 @@ class ChainStore:
         document = self._db[LATEST].find_one({"_id": chain_key(underlying, expiry)})
         return None if document is None else chain_state(document)
 
-    def save_latest(self, documents: Sequence[Document]) -> list[str]:
-        """Store chains in one round trip, each at its ``version``, which must be one above
-        the stored one (a chain not stored yet is at version 0); returns the ids of the chains
-        another writer changed first, which are left as that writer stored them.
+    def save_latest(
+        self, documents: Sequence[Document], replaces: Mapping[str, int] | None = None
+    ) -> list[str]:
+        """Store chains in one round trip; returns the ids of the chains another writer changed
+        first, which are left as that writer stored them.
 
-        Each write replaces the document only where it is still at the previous version, and
-        inserts it where there is none: where there is one at another version, the insert
-        collides on ``_id``, which is how a lost race shows.
+        Each document replaces the stored one only where that is still at the version this
+        writer last saw: ``replaces[_id]``, by default one below the document's own (a chain
+        not stored yet is at version 0). Where there is none it is inserted; where there is
+        one at another version, the insert collides on ``_id``, which is how a lost race shows.
         """
         if not documents:
             return []
+        replaces = replaces or {}
         writes = [
             pymongo.ReplaceOne(
-                {"_id": document["_id"], "version": document["version"] - 1}, document, upsert=True
+                {"_id": d["_id"], "version": replaces.get(d["_id"], d["version"] - 1)},
+                d,
+                upsert=True,
             )
-            for document in documents
+            for d in documents
         ]
         try:
             self._db[LATEST].bulk_write(writes, ordered=False)

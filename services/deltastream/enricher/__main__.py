@@ -55,6 +55,7 @@ def main() -> None:
             None if settings.underlyings else settings.discover_interval_seconds
         ),
         write_behind=True,
+        store_interval_seconds=settings.store_interval_seconds,
         membership=Membership(redis_client, settings.consumer_name, settings.ownership_ttl_seconds),
         rebalance_interval_seconds=settings.rebalance_interval_seconds,
     )

@@ -41,6 +41,15 @@ class EnrichmentParameters:
     dead_letter_max_length: int
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryDue:
+    """A chain's history snapshot and analytics, due to be stored with its document."""
+
+    chain_id: str
+    snapshot: store.Document
+    analytics: store.Document
+
+
 @dataclass(slots=True)
 class PreparedBatch:
     """A batch applied to the chains, enriched and published: what is left is to store its
@@ -56,11 +65,44 @@ class PreparedBatch:
     quotes: dict[str, int]
     """Quotes applied, by chain id."""
     quote_timestamps_ns: list[int]
-    history: dict[str, tuple[store.Document, store.Document]]
-    """The history snapshot and analytics due, by chain id."""
+    history: list[HistoryDue]
+    """The history snapshots and analytics due."""
+    replaces: dict[str, int] = field(default_factory=dict)
+    """The stored version each document replaces (by default one below its own)."""
     started: float = field(default_factory=time.perf_counter)
     trace_context: context.Context | None = None
     """The batch's span, for the store's spans to join its trace from another thread."""
+
+
+def merge_batches(batches: Sequence[PreparedBatch]) -> PreparedBatch:
+    """Consecutive batches as one: every entry, each chain's newest document replacing the
+    version stored before the first of them, every history item; stored and acknowledged
+    together, it leaves the database as storing them one by one would."""
+    if len(batches) == 1:
+        return batches[0]
+    newest: dict[str, store.Document] = {}
+    replaces: dict[str, int] = {}
+    for batch in batches:
+        for document in batch.documents:
+            key = document["_id"]
+            replaces.setdefault(key, batch.replaces.get(key, document["version"] - 1))
+            newest[key] = document
+    quotes: dict[str, int] = {}
+    for batch in batches:
+        for key, count in batch.quotes.items():
+            quotes[key] = quotes.get(key, 0) + count
+    return PreparedBatch(
+        entries=[entry for batch in batches for entry in batch.entries],
+        dead_entries=[entry for batch in batches for entry in batch.dead_entries],
+        documents=list(newest.values()),
+        chains=frozenset().union(*(batch.chains for batch in batches)),
+        quotes=quotes,
+        quote_timestamps_ns=[ts for batch in batches for ts in batch.quote_timestamps_ns],
+        history=[item for batch in batches for item in batch.history],
+        replaces=replaces,
+        started=batches[0].started,
+        trace_context=batches[-1].trace_context,
+    )
 
 
 @dataclass(slots=True)
@@ -142,11 +184,11 @@ class Enricher:
         history of those stored; returns the ids of the chains another writer changed first
         (not stored: the entries must be applied again to what that writer stored)."""
         documents = [d for d in prepared.documents if d["_id"] not in skip]
-        lost = self._store.save_latest(documents)
+        lost = self._store.save_latest(documents, prepared.replaces)
         stored = {d["_id"] for d in documents} - set(lost)
-        history = [item for key, item in prepared.history.items() if key in stored]
+        history = [item for item in prepared.history if item.chain_id in stored]
         if history:
-            self._history.submit([s for s, _ in history], [a for _, a in history])
+            self._history.submit([h.snapshot for h in history], [h.analytics for h in history])
         return lost
 
     def _decode(
@@ -214,9 +256,7 @@ class Enricher:
         tick = self._spots.get(underlying)
         return tick.price if tick is not None else float("nan")
 
-    def _history_due(
-        self, documents: Sequence[store.Document]
-    ) -> dict[str, tuple[store.Document, store.Document]]:
+    def _history_due(self, documents: Sequence[store.Document]) -> list[HistoryDue]:
         """History snapshot and analytics of each chain whose last one is an interval old."""
         now = self._clock()
         due = [
@@ -228,13 +268,14 @@ class Enricher:
         at = dt.datetime.fromtimestamp(now, dt.UTC)
         for document in due:
             self._last_snapshot[document["_id"]] = now
-        return {
-            document["_id"]: (
+        return [
+            HistoryDue(
+                document["_id"],
                 store.snapshot_document(document, at),
                 store.analytics_document(document, at),
             )
             for document in due
-        }
+        ]
 
     def _publish(self, documents: Sequence[store.Document]) -> None:
         if not documents:

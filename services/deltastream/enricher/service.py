@@ -52,17 +52,21 @@ class EnricherLoop:
         claim_interval_seconds: float,
         discover_interval_seconds: float | None = None,
         write_behind: bool = False,
+        store_interval_seconds: float = 0.0,
         membership: Membership | None = None,
         rebalance_interval_seconds: float = 1.0,
     ) -> None:
         """``discover_interval_seconds``: also consume every ``md.ticks.*`` stream that
         appears, looking this often (None: only the reader's streams). ``write_behind``: store
-        a batch while the next one is prepared (see the module docstring). ``membership``:
+        a batch while the next one is prepared (see the module docstring), and store at most once
+        per ``store_interval_seconds`` (``writer.ChainWriter``). ``membership``:
         consume only the streams this replica owns among the live ones (``ownership``),
         looking again every ``rebalance_interval_seconds``; None: every stream."""
         self._reader = reader
         self._enricher = enricher
-        self._writer = ChainWriter(enricher.save, reader.ack)
+        self._writer = ChainWriter(
+            enricher.save, reader.ack, interval_seconds=store_interval_seconds
+        )
         self._write_behind = write_behind
         self._batch_size = batch_size
         self._block_ms = block_ms

@@ -39,6 +39,12 @@ class EnricherSettings(ServiceSettings):
     rebalance_interval_seconds: float = Field(
         default=1.0, gt=0, description="How often a replica renews its heartbeat and ownership."
     )
+    store_interval_seconds: float = Field(
+        default=0.25,
+        ge=0,
+        description="Least time between two writes of the latest chains: the batches in between "
+        "are stored (and acknowledged) together, each chain's newest version once.",
+    )
     risk_free_rate: float = Field(default=0.065, description="Continuously compounded rate.")
     snapshot_interval_seconds: float = Field(
         default=1.0, ge=0, description="At most one history snapshot per chain this often."

@@ -6,18 +6,28 @@ previous one, so the write is off the tick-to-client path while an entry is stil
 acknowledged only once its chain is stored. A bounded queue holds the loop back when the
 database falls behind.
 
+The writer stores at most once per ``interval_seconds``: the batches prepared in between (and
+whatever is queued when it falls behind) go in one write, each chain's newest document in
+place of the version stored before them, and their entries are acknowledged together after
+it. A chain's latest document in the database is then at most about an interval behind what
+subscribers were sent, for a database that does a fraction of the work (one replace per chain
+per interval instead of one per batch); ``flush`` and ``close`` write at once.
+
 A chain whose write lost a race (another replica stored it first) is *lost*: its later
 writes, made from the same stale copy, are skipped rather than stored over the other replica's
 quotes, and every later batch with a quote of it is left unacknowledged, even one that changed
-nothing (its quotes already applied to the stale copy, e.g. entries claimed again). The loop,
-at its next step, waits for the queue to empty, forgets the lost chains and reads its pending
-entries again, which applies them to what the other replica stored. A failure (the database
+nothing (its quotes already applied to the stale copy, e.g. entries claimed again), as is every
+batch written together with one that lost. The loop, at its next step, waits for the queue to
+empty, forgets the lost chains and reads its pending entries again, which applies them to what
+the other replica stored (and changes nothing where they were stored). A failure (the database
 or Redis down) drops the queue the same way and is raised in the loop.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+import math
 import queue
 import threading
 import time
@@ -27,7 +37,7 @@ from opentelemetry import context
 
 from deltastream import bus
 from deltastream.enricher import metrics
-from deltastream.enricher.processing import PreparedBatch
+from deltastream.enricher.processing import PreparedBatch, merge_batches
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +45,33 @@ Store = Callable[[PreparedBatch, frozenset[str]], list[str]]
 Acknowledge = Callable[[Sequence[bus.StreamEntry]], object]
 
 
+class _Signal(enum.Enum):
+    FLUSH = "flush"
+    CLOSE = "close"
+
+
+_Item = PreparedBatch | _Signal
+
+
 class ChainWriter:
     """Stores and acknowledges prepared batches in submission order."""
 
-    def __init__(self, store: Store, acknowledge: Acknowledge, max_pending: int = 4) -> None:
+    def __init__(
+        self,
+        store: Store,
+        acknowledge: Acknowledge,
+        *,
+        interval_seconds: float = 0.0,
+        max_batches: int = 64,
+    ) -> None:
+        """``interval_seconds``: the least time between two writes (0: write as soon as a
+        batch comes); ``max_batches``: the most batches queued or written together."""
         self._store = store
         self._acknowledge = acknowledge
-        self._pending: queue.Queue[PreparedBatch | None] = queue.Queue(maxsize=max_pending)
+        self._interval = interval_seconds
+        self._max_batches = max_batches
+        self._last_write = -math.inf
+        self._pending: queue.Queue[_Item] = queue.Queue(maxsize=max_batches)
         self._lock = threading.Lock()
         self._lost: set[str] = set()
         self._failure: BaseException | None = None
@@ -49,11 +79,13 @@ class ChainWriter:
         self._thread.start()
 
     def submit(self, batch: PreparedBatch) -> None:
-        """Queue a batch; waits while ``max_pending`` batches are queued."""
+        """Queue a batch; waits while ``max_batches`` are queued."""
         self._pending.put(batch)
 
     def flush(self) -> None:
-        """Wait until every batch submitted so far is stored, skipped or dropped."""
+        """Write what is queued now, and wait until every batch submitted so far is stored,
+        skipped or dropped."""
+        self._pending.put(_Signal.FLUSH)
         self._pending.join()
 
     def settle(self) -> frozenset[str]:
@@ -75,37 +107,62 @@ class ChainWriter:
 
     def close(self) -> None:
         """Store what is queued, then stop."""
-        self._pending.put(None)
+        self._pending.put(_Signal.CLOSE)
         self._thread.join()
 
     def _run(self) -> None:
         while True:
-            batch = self._pending.get()
+            items = self._next_write()
             try:
-                if batch is None:
-                    return
-                self._write(batch)
+                batches = [item for item in items if isinstance(item, PreparedBatch)]
+                if batches:
+                    self._last_write = time.monotonic()
+                    self._write(batches)
             finally:
-                self._pending.task_done()
+                for _ in items:
+                    self._pending.task_done()
+            if _Signal.CLOSE in items:
+                return
 
-    def _write(self, batch: PreparedBatch) -> None:
-        token = None if batch.trace_context is None else context.attach(batch.trace_context)
+    def _next_write(self) -> list[_Item]:
+        """What to write next: the first item queued, then what comes until the interval since
+        the last write is up (or a signal comes, or ``max_batches``), then what is queued."""
+        items = [self._pending.get()]
+        due = self._last_write + self._interval
+        while not isinstance(items[-1], _Signal) and len(items) < self._max_batches:
+            remaining = due - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                items.append(self._pending.get(timeout=remaining))
+            except queue.Empty:
+                break
+        while len(items) < self._max_batches:
+            try:
+                items.append(self._pending.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def _write(self, batches: list[PreparedBatch]) -> None:
+        merged = merge_batches(batches)
+        token = None if merged.trace_context is None else context.attach(merged.trace_context)
         try:
-            self._store_and_acknowledge(batch)
+            self._store_and_acknowledge(merged, batches)
         finally:
             if token is not None:
                 context.detach(token)
 
-    def _store_and_acknowledge(self, batch: PreparedBatch) -> None:
+    def _store_and_acknowledge(self, merged: PreparedBatch, batches: list[PreparedBatch]) -> None:
         with self._lock:
             if self._failure is not None:
                 return  # dropped: its entries stay pending and are read again
             skip = frozenset(self._lost)
         try:
-            lost = self._store(batch, skip)
-            stored_all = not lost and not skip.intersection(batch.chains)
+            lost = self._store(merged, skip)
+            stored_all = not lost and not skip.intersection(merged.chains)
             if stored_all:
-                self._acknowledge(batch.entries)
+                self._acknowledge(merged.entries)
         except Exception as exc:  # raised again in the loop's thread by settle
             log.warning("storing a batch failed; its entries will be read again")
             with self._lock:
@@ -115,7 +172,9 @@ class ChainWriter:
             self._lost.update(lost)
         not_stored = skip.union(lost)
         metrics.QUOTES_APPLIED.inc(
-            sum(count for key, count in batch.quotes.items() if key not in not_stored)
+            sum(count for key, count in merged.quotes.items() if key not in not_stored)
         )
         if stored_all:
-            metrics.BATCH_SECONDS.observe(time.perf_counter() - batch.started)
+            now = time.perf_counter()
+            for batch in batches:
+                metrics.BATCH_SECONDS.observe(now - batch.started)

@@ -4,6 +4,9 @@ write made from a copy that already lost a race to another replica."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pymongo
@@ -11,7 +14,9 @@ import pytest
 import redis
 
 from deltastream import bus, store
+from deltastream import store as store_module
 from deltastream.embedded import free_port
+from deltastream.enricher.processing import PreparedBatch
 from deltastream.enricher.writer import ChainWriter
 from deltastream.feed.publisher import TickPublisher
 from deltastream.market.chain import chain_key
@@ -25,8 +30,25 @@ def _pending(client: redis.Redis, underlying: str) -> int:
     return int(client.xpending(bus.ticks_stream(underlying), bus.ENRICHER_GROUP)["pending"])
 
 
-def _writer(consumer: Consumer) -> ChainWriter:
-    return ChainWriter(consumer.enricher.save, consumer.reader.ack)
+def _writer(consumer: Consumer, interval_seconds: float = 0.0) -> ChainWriter:
+    return ChainWriter(
+        consumer.enricher.save, consumer.reader.ack, interval_seconds=interval_seconds
+    )
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def _flushed_within(writer: ChainWriter, seconds: float) -> bool:
+    """Flush on another thread; whether it returned within ``seconds``."""
+    flushing = threading.Thread(target=writer.flush)
+    flushing.start()
+    flushing.join(seconds)
+    return not flushing.is_alive()
 
 
 def test_batches_are_stored_in_order_and_acknowledged_once_stored(
@@ -54,11 +76,61 @@ def test_batches_are_stored_in_order_and_acknowledged_once_stored(
     writer.close()
 
 
-def test_a_copy_that_lost_a_race_never_overwrites_the_winner(
+def test_batches_within_the_interval_are_stored_in_one_write_and_acknowledged_together(
     redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
 ) -> None:
+    """After a write, the batches of the next interval wait for it (their entries pending),
+    then go in one write: each chain's newest version, replacing the one stored before
+    them. A flush writes at once, without waiting for the interval."""
+    expiry, other = expiry_in(6), expiry_in(13)
+    publisher = TickPublisher(redis_client, 10_000)
+    consumer = make_consumer([underlying], "writer-interval")
+    writes: list[int] = []
+
+    def store(batch: PreparedBatch, skip: frozenset[str]) -> list[str]:
+        writes.append(len(batch.entries))
+        return consumer.enricher.save(batch, skip)
+
+    writer = ChainWriter(store, consumer.reader.ack, interval_seconds=600.0)
+    publisher.publish([spot_tick(underlying), *priced_chain(underlying, expiry, sigma=0.2)])
+    writer.submit(consumer.enricher.prepare(consumer.reader.read(500, 50)))  # written at once
+    _wait_until(lambda: writes == [23])
+    for sigma, strikes in ((0.25, 5), (0.3, 3)):
+        publisher.publish(priced_chain(underlying, expiry, sigma=sigma, strikes=strikes))
+        writer.submit(consumer.enricher.prepare(consumer.reader.read(500, 50)))
+    publisher.publish(priced_chain(underlying, other, sigma=0.4, strikes=2))
+    writer.submit(consumer.enricher.prepare(consumer.reader.read(500, 50)))
+
+    threading.Event().wait(0.5)
+    assert writes == [23]
+    assert _pending(redis_client, underlying) == 10 + 6 + 4  # waiting for the interval
+    assert _flushed_within(writer, 30.0), "a flush does not wait for the interval"
+
+    assert writes == [23, 10 + 6 + 4]
+    assert writer.settle() == frozenset()
+    assert _pending(redis_client, underlying) == 0
+    chains = {d["_id"]: d for d in mongo_db[store_module.LATEST].find({"underlying": underlying})}
+    stored = chains[chain_key(underlying, expiry)]
+    assert (stored["version"], stored["applied_quotes"]) == (3, 22 + 10 + 6)
+    ivs = dict(zip(stored["strikes"], stored["calls"]["iv"], strict=True))
+    assert ivs[24_000.0] == pytest.approx(0.30, abs=1e-6)
+    assert ivs[24_200.0] == pytest.approx(0.25, abs=1e-6)
+    assert ivs[24_500.0] == pytest.approx(0.20, abs=1e-6)
+    assert chains[chain_key(underlying, other)]["version"] == 1
+    writer.close()
+
+
+@pytest.mark.parametrize("interval_seconds", [0.0, 600.0])
+def test_a_copy_that_lost_a_race_never_overwrites_the_winner(
+    redis_client: redis.Redis,
+    mongo_db: Database,
+    make_consumer: MakeConsumer,
+    underlying: str,
+    interval_seconds: float,
+) -> None:
     """The stale copy's second write would find the winner's version where it expects its own
-    previous one: without the skip it would replace the winner's quotes with its own."""
+    previous one: without the skip it would replace the winner's quotes with its own. With an
+    interval, both go in one write, which expects the version before the first of them."""
     expiry = expiry_in(8)
     publisher = TickPublisher(redis_client, 10_000)
     stale, winner = make_consumer([underlying], "stale"), make_consumer([underlying], "winner")
@@ -69,14 +141,14 @@ def test_a_copy_that_lost_a_race_never_overwrites_the_winner(
     winners = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
     assert winners is not None and winners["version"] == 2
 
-    writer = _writer(stale)
+    writer = _writer(stale, interval_seconds)
     publisher.publish(priced_chain(underlying, expiry, sigma=0.3, strikes=3))
     behind = stale.enricher.prepare(stale.reader.read(500, 50))  # version 2 from version 1
     publisher.publish(priced_chain(underlying, expiry, sigma=0.35, strikes=1))
     further = stale.enricher.prepare(stale.reader.read(500, 50))  # version 3, expects 2
     writer.submit(behind)
     writer.submit(further)
-    writer.flush()
+    assert _flushed_within(writer, 30.0)
 
     assert writer.settle() == {chain_key(underlying, expiry)}
     stored = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
