@@ -83,6 +83,37 @@ def decode_tick(fields: Fields) -> Tick:
 
 
 def _decode_quote(fields: Fields) -> OptionQuote:
+    """The common, valid quote in one pass; anything else goes through ``_checked_quote``,
+    which reads field by field to name what is wrong (and accepts what this one declines,
+    e.g. a lower-case ``cp``). Both accept exactly the same quotes."""
+    try:
+        bid, ask, last = float(fields[b"bid"]), float(fields[b"ask"]), float(fields[b"last"])
+        strike = float(fields[b"k"])
+        volume, open_interest = int(fields[b"vol"]), int(fields[b"oi"])
+        timestamp_ns = int(fields[b"ts"])
+        option_type = _OPTION_TYPES[fields[b"cp"]]
+        underlying = _parse_symbol(fields[b"und"])
+        expiry = _parse_date(fields[b"exp"], b"exp")
+    except (KeyError, ValueError, MalformedEntryError):
+        return _checked_quote(fields)
+    valid = (
+        0.0 <= bid < math.inf  # comparisons are false for NaN
+        and 0.0 <= ask < math.inf
+        and 0.0 <= last < math.inf
+        and 0.0 < strike < math.inf
+        and volume >= 0
+        and open_interest >= 0
+        and timestamp_ns >= 0
+        and not (bid > 0 and ask > 0 and bid > ask)
+    )
+    if not valid:
+        return _checked_quote(fields)
+    return OptionQuote(
+        underlying, expiry, strike, option_type, bid, ask, last, volume, open_interest, timestamp_ns
+    )
+
+
+def _checked_quote(fields: Fields) -> OptionQuote:
     bid = _number(fields, b"bid")
     ask = _number(fields, b"ask")
     if bid > 0 and ask > 0 and bid > ask:

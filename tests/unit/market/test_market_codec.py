@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deltastream.errors import MalformedEntryError
+from deltastream.market import codec
 from deltastream.market.codec import decode_tick, encode_tick, traceparent_of
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 
@@ -230,3 +232,37 @@ def test_any_entry_decodes_or_is_malformed(fields: dict[bytes, bytes]) -> None:
         assert error.reason
     else:
         assert isinstance(tick, OptionQuote | UnderlyingTick)
+
+
+def _outcome(decode: Callable[[dict[bytes, bytes]], object], fields: dict[bytes, bytes]) -> object:
+    try:
+        return decode(fields)
+    except MalformedEntryError as error:
+        return error.reason
+
+
+NEAR_VALID = {
+    b"und": [b"NIFTY", b"nifty", b"", b"NI FTY"],
+    b"ts": [b"1764000000000000000", b"0", b"-1", b"1.5", b" 7 "],
+    b"exp": [b"2026-11-26", b"2026-13-01", b""],
+    b"k": [b"24000", b"0", b"nan", b"inf", b"-5", b"1e3"],
+    b"cp": [b"C", b"P", b"c", b"X"],
+    b"bid": [b"101.5", b"0", b"102", b"-0.05", b"NaN", b""],
+    b"ask": [b"102.5", b"0", b"101", b"inf"],
+    b"last": [b"102", b"0", b"1e999"],
+    b"vol": [b"10", b"0", b"-3", b"1.0"],
+    b"oi": [b"500", b"0", b"-1", b"many"],
+}
+
+
+@settings(max_examples=500)
+@given(
+    st.fixed_dictionaries(
+        {b"kind": st.just(b"q")},
+        optional={name: st.sampled_from(values) for name, values in NEAR_VALID.items()},
+    )
+)
+def test_the_fast_path_accepts_and_names_exactly_what_the_checks_do(
+    fields: dict[bytes, bytes],
+) -> None:
+    assert _outcome(decode_tick, fields) == _outcome(codec._checked_quote, fields)
