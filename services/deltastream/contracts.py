@@ -14,6 +14,7 @@ from deltastream.v1 import market_pb2 as pb
 
 _SIDES = (("calls", pb.OPTION_TYPE_CALL, "call"), ("puts", pb.OPTION_TYPE_PUT, "put"))
 _ANALYTICS_FIELDS = tuple(pb.ChainAnalytics.DESCRIPTOR.fields_by_name)
+_NAN = math.nan
 _Quote = dict[str, Any]
 """An ``EnrichedQuote`` as the mapping its constructor takes."""
 
@@ -92,15 +93,15 @@ def _side_quotes(
                 "open_interest": open_interest,
                 "timestamp_ns": timestamp_ns,
             },
-            "mid": _number(mid),
-            "iv": _number(iv),
+            "mid": _NAN if mid is None else mid,  # a None (a stored null) is NaN
+            "iv": _NAN if iv is None else iv,
             "iv_status": iv_status,
             "greeks": {
-                "delta": _number(delta),
-                "gamma": _number(gamma),
-                "vega": _number(vega),
-                "theta": _number(theta),
-                "rho": _number(rho),
+                "delta": _NAN if delta is None else delta,
+                "gamma": _NAN if gamma is None else gamma,
+                "vega": _NAN if vega is None else vega,
+                "theta": _NAN if theta is None else theta,
+                "rho": _NAN if rho is None else rho,
             },
             "open_interest_change": open_interest - open_interest_at_open,
         }

@@ -292,18 +292,18 @@ class Enricher:
             self._send(documents, current_traceparent())
 
     def _send(self, documents: Sequence[store.Document], traceparent: str | None) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        for document in documents:
-            fields: dict[str, bytes | str] = {"chain": chain_snapshot(document).SerializeToString()}
-            if traceparent:
-                fields["tp"] = traceparent
-            pipe.xadd(
-                bus.enriched_stream(document["underlying"]),
-                fields,  # type: ignore[arg-type]
-                maxlen=self._parameters.enriched_max_length,
-                approximate=True,
-            )
-        pipe.execute()
+        tail = (b"tp", traceparent) if traceparent else ()
+        bus.append_atomically(
+            self._redis,
+            [
+                (
+                    bus.enriched_stream(document["underlying"]),
+                    (b"chain", chain_snapshot(document).SerializeToString(), *tail),
+                )
+                for document in documents
+            ],
+            max_length=self._parameters.enriched_max_length,
+        )
 
     def _dead_letter(self, dead: Sequence[bus.DeadLetter]) -> None:
         if not dead:
