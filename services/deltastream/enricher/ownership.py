@@ -3,35 +3,57 @@
 Replicas share one consumer group, so without more any of them may read any entry of any
 stream, and every chain would be written by every replica: their copies go stale, their
 conditional writes lose races, and each lost race costs a reload and a replay. So each
-replica consumes only the streams it owns. Ownership needs no coordination beyond a list of
-live replicas: each replica renews its heartbeat in a Redis sorted set, reads the live ones
-(those heard from within ``ttl``), and deals the sorted streams round-robin to the sorted
-replicas, which gives every replica the same answer.
+replica consumes only the streams it owns. Ownership needs no coordination beyond two shared
+facts in Redis: the live replicas (each renews its heartbeat in a sorted set and reads those
+heard from within ``ttl``) and the number of chains each stream carries (its owner reports
+it), which is what a stream costs the enricher, batch after batch. Every replica deals the
+streams the same way (heaviest first, each to the replica with the least chains so far), so
+they all reach the same answer: NIFTY's five weekly and monthly expiries on one replica,
+BANKNIFTY's and FINNIFTY's two each on the other, where dealing by count would give one
+replica seven chains and the other two.
 
-While replicas come or go their views may differ for a heartbeat or two, and a stream may
-have two readers (the optimistic concurrency of the stored chains keeps that correct) or
-none (its entries wait, and those a departed replica left pending are claimed after
-``claim_idle_ms``). A replica stores and acknowledges what it read of a stream before it lets
-the stream go.
+While replicas come or go, or a count changes, their views may differ for a heartbeat or two,
+and a stream may have two readers (the optimistic concurrency of the stored chains keeps that
+correct) or none (its entries wait, and those a departed replica left pending are claimed
+after ``claim_idle_ms``). A replica stores and acknowledges what it read of a stream before it
+lets the stream go.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import redis
 
 MEMBERS_KEY = "enricher:members"
+"""The live replicas; ``<key>:chains`` holds the chains of each stream."""
 
 
-def owned_streams(streams: Iterable[str], replicas: Iterable[str], me: str) -> list[str]:
-    """The streams ``me`` consumes: the sorted streams dealt round-robin to the sorted
-    replicas (``me`` counts as one even if not listed)."""
+def owned_streams(
+    streams: Iterable[str],
+    replicas: Iterable[str],
+    me: str,
+    weights: Mapping[str, int] | None = None,
+) -> list[str]:
+    """The streams ``me`` consumes, sorted: every stream dealt, heaviest first, to the replica
+    with the least weight so far (the first in name order on a tie); ``weights`` are the
+    chains each stream carries, 1 where not known. With equal weights this deals the sorted
+    streams round-robin to the sorted replicas. ``me`` counts as a replica even if not
+    listed."""
     dealt = sorted(set(replicas) | {me})
-    position, count = dealt.index(me), len(dealt)
-    return [
-        stream for index, stream in enumerate(sorted(set(streams))) if index % count == position
-    ]
+    weights = weights or {}
+    loads = dict.fromkeys(dealt, 0)
+    mine = []
+    for stream in sorted(set(streams), key=lambda name: (-_weight(weights, name), name)):
+        owner = min(dealt, key=lambda replica: loads[replica])  # the first of the least loaded
+        loads[owner] += _weight(weights, stream)
+        if owner == me:
+            mine.append(stream)
+    return sorted(mine)
+
+
+def _weight(weights: Mapping[str, int], stream: str) -> int:
+    return max(weights.get(stream, 1), 1)
 
 
 class Membership:
@@ -44,6 +66,7 @@ class Membership:
         self.me = me
         self._ttl_ms = int(ttl_seconds * 1000)
         self._key = key
+        self._weights_key = f"{key}:chains"
 
     def beat(self, now_ms: int) -> list[str]:
         """Renew this replica's heartbeat; returns the replicas alive (``me`` among them)."""
@@ -54,6 +77,20 @@ class Membership:
         alive = pipe.execute()[-1]
         return [m.decode() if isinstance(m, bytes) else str(m) for m in alive]
 
+    def weights(self, reported: Mapping[str, int]) -> dict[str, int]:
+        """Report the chains of the streams this replica consumes; returns every stream's last
+        reported count."""
+        pipe = self._client.pipeline(transaction=False)
+        if reported:
+            pipe.hset(self._weights_key, mapping=dict(reported))  # type: ignore[arg-type]
+        pipe.hgetall(self._weights_key)
+        counts: dict[bytes | str, bytes | str] = pipe.execute()[-1]
+        return {_text(stream): int(count) for stream, count in counts.items()}
+
     def leave(self) -> None:
         """Take this replica off the list at once, so that the others take its streams."""
         self._client.zrem(self._key, self.me)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

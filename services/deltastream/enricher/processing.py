@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -153,6 +154,12 @@ class Enricher:
             return
         for chain_id in chain_ids:
             self._chains.pop(chain_id, None)
+
+    def chains_per_stream(self, streams: Collection[str]) -> dict[str, int]:
+        """The chains this enricher holds of each of ``streams`` that has any: what consuming
+        the stream costs, batch after batch."""
+        counts = Counter(bus.ticks_stream(chain.underlying) for chain in self._chains.values())
+        return {stream: counts[stream] for stream in streams if counts[stream]}
 
     def prepare(self, entries: Sequence[bus.StreamEntry]) -> PreparedBatch:
         """Apply a batch to the chains, enrich and publish the chains it changed, and

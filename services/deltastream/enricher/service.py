@@ -185,14 +185,16 @@ class EnricherLoop:
             self._next_rebalance = 0.0  # deal them out now
 
     def _rebalance_due(self) -> None:
-        """Renew this replica's heartbeat and consume the streams it owns now; a stream it
-        lets go is stored and acknowledged first, so its next owner finds nothing pending."""
+        """Renew this replica's heartbeat, report the chains of its streams, and consume the
+        streams it owns now; a stream it lets go is stored and acknowledged first, so its next
+        owner finds nothing pending."""
         now = time.monotonic()
         if self._membership is None or now < self._next_rebalance:
             return
         self._next_rebalance = now + self._rebalance_interval
         alive = self._membership.beat(time.time_ns() // 1_000_000)
-        owned = owned_streams(self._streams, alive, self._membership.me)
+        weights = self._membership.weights(self._enricher.chains_per_stream(self._reader.streams))
+        owned = owned_streams(self._streams, alive, self._membership.me, weights)
         current = set(self._reader.streams)
         if set(owned) == current:
             return

@@ -81,6 +81,50 @@ def test_replicas_share_the_streams_and_hand_them_over(
     first.close()
 
 
+def test_replicas_share_the_streams_by_the_chains_they_carry(
+    redis_client: redis.Redis, mongo_db: Database
+) -> None:
+    """Dealt by count, the stream with three expiries and one with one go to the first
+    replica; once the replicas have reported their chains, the heavy stream is the first's
+    alone and the other has moved to the second, every chain stored once, nothing pending."""
+    run = uuid.uuid4().hex[:8].upper()
+    heavy, seconds, moved = (f"V{run}{letter}" for letter in "ABC")
+    streams = [bus.ticks_stream(u) for u in (heavy, seconds, moved)]
+    key = f"test:members:{run}"
+    first = _replica(redis_client, mongo_db, streams, "first", key)
+    second = _replica(redis_client, mongo_db, streams, "second", key)
+    first.step()
+    second.step()
+    first.step()
+    assert set(first.consuming) == {bus.ticks_stream(heavy), bus.ticks_stream(moved)}
+
+    publisher = TickPublisher(redis_client, 10_000)
+    expiries = [expiry_in(days) for days in (6, 13, 27)]
+    for expiry in expiries:
+        publisher.publish(priced_chain(heavy, expiry, strikes=2))
+    for underlying in (seconds, moved):
+        publisher.publish(priced_chain(underlying, expiries[0], strikes=2))
+    for _ in range(3):
+        for replica in (first, second):
+            replica.step()
+            replica.flush()
+
+    assert set(first.consuming) == {bus.ticks_stream(heavy)}
+    assert set(second.consuming) == {bus.ticks_stream(seconds), bus.ticks_stream(moved)}
+    chains = {(d["underlying"], d["expiry"]): d for d in mongo_db[store.LATEST].find(
+        {"underlying": {"$in": [heavy, seconds, moved]}}
+    )}  # fmt: skip
+    assert sorted(chains) == sorted(
+        [(heavy, e.isoformat()) for e in expiries]
+        + [(u, expiries[0].isoformat()) for u in (seconds, moved)]
+    )
+    assert {(d["version"], d["applied_quotes"]) for d in chains.values()} == {(1, 4)}
+    for stream in streams:
+        assert int(redis_client.xpending(stream, bus.ENRICHER_GROUP)["pending"]) == 0
+    first.close()
+    second.close()
+
+
 def _delivered_to(client: redis.Redis, stream: str) -> set[str]:
     """The consumers that were ever handed entries of ``stream`` (``inactive`` is -1 for a
     consumer whose reads never returned any)."""
