@@ -22,6 +22,7 @@ lets the stream go.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import redis
 
@@ -56,6 +57,14 @@ def _weight(weights: Mapping[str, int], stream: str) -> int:
     return max(weights.get(stream, 1), 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    alive: list[str]
+    """The replicas heard from within the TTL."""
+    chains: dict[str, int]
+    """The chains of each stream, as its owner last reported them."""
+
+
 class Membership:
     """This replica's heartbeat, and the replicas alive, in one Redis sorted set."""
 
@@ -68,24 +77,22 @@ class Membership:
         self._key = key
         self._weights_key = f"{key}:chains"
 
-    def beat(self, now_ms: int) -> list[str]:
-        """Renew this replica's heartbeat; returns the replicas alive (``me`` among them)."""
+    def beat(self, now_ms: int, chains: Mapping[str, int]) -> Heartbeat:
+        """Renew this replica's heartbeat and report the chains of the streams it consumes,
+        in one round trip; returns the replicas alive (``me`` among them) and every stream's
+        last reported count."""
         pipe = self._client.pipeline(transaction=False)
         pipe.zadd(self._key, {self.me: now_ms})
         pipe.zremrangebyscore(self._key, "-inf", now_ms - 10 * self._ttl_ms)  # long gone
+        if chains:
+            pipe.hset(self._weights_key, mapping=dict(chains))  # type: ignore[arg-type]
         pipe.zrangebyscore(self._key, now_ms - self._ttl_ms, "+inf")
-        alive = pipe.execute()[-1]
-        return [m.decode() if isinstance(m, bytes) else str(m) for m in alive]
-
-    def weights(self, reported: Mapping[str, int]) -> dict[str, int]:
-        """Report the chains of the streams this replica consumes; returns every stream's last
-        reported count."""
-        pipe = self._client.pipeline(transaction=False)
-        if reported:
-            pipe.hset(self._weights_key, mapping=dict(reported))  # type: ignore[arg-type]
         pipe.hgetall(self._weights_key)
-        counts: dict[bytes | str, bytes | str] = pipe.execute()[-1]
-        return {_text(stream): int(count) for stream, count in counts.items()}
+        *_, alive, counts = pipe.execute()
+        return Heartbeat(
+            alive=[_text(member) for member in alive],
+            chains={_text(stream): int(count) for stream, count in counts.items()},
+        )
 
     def leave(self) -> None:
         """Take this replica off the list at once, so that the others take its streams."""

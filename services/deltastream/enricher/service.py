@@ -192,16 +192,17 @@ class EnricherLoop:
         if self._membership is None or now < self._next_rebalance:
             return
         self._next_rebalance = now + self._rebalance_interval
-        alive = self._membership.beat(time.time_ns() // 1_000_000)
-        weights = self._membership.weights(self._enricher.chains_per_stream(self._reader.streams))
-        owned = owned_streams(self._streams, alive, self._membership.me, weights)
+        heartbeat = self._membership.beat(
+            time.time_ns() // 1_000_000, self._enricher.chains_per_stream(self._reader.streams)
+        )
+        owned = owned_streams(self._streams, heartbeat.alive, self._membership.me, heartbeat.chains)
         current = set(self._reader.streams)
         if set(owned) == current:
             return
         if current - set(owned):
             self._settle(wait=True)
         self._reader.set_streams(owned)
-        log.info("streams owned", extra={"streams": owned, "replicas": sorted(alive)})
+        log.info("streams owned", extra={"streams": owned, "replicas": sorted(heartbeat.alive)})
 
     def _claim_due(self) -> list[bus.StreamEntry]:
         now = time.monotonic()
