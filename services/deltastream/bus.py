@@ -107,14 +107,20 @@ def publish(
     max_length: int,
 ) -> list[str]:
     """Append entries to a stream in one round trip; returns their ids."""
-    pipe = client.pipeline(transaction=False)
-    for fields in entries:
-        pipe.xadd(stream, dict(fields), maxlen=max_length, approximate=True)  # type: ignore[arg-type]
-    return [_text(entry_id) for entry_id in pipe.execute()]
+    return append_atomically(
+        client,
+        [(stream, flat_fields(fields)) for fields in entries],
+        max_length=max_length,
+    )
 
 
 FlatFields = Sequence[bytes | str]
 """An entry's fields and values in turn: ``(field, value, field, value, ...)``."""
+
+
+def flat_fields(fields: Mapping[str, str | bytes]) -> list[str | bytes]:
+    """An entry's mapping of fields as ``append_atomically`` takes it."""
+    return [item for pair in fields.items() for item in pair]
 
 
 def append_atomically(

@@ -45,7 +45,7 @@ class TickPublisher:
         ):
             traceparent = traceparent_of(span.get_span_context())
             entries = [
-                (bus.ticks_stream(tick.underlying), _flat(encode_tick(tick, traceparent)))
+                (bus.ticks_stream(tick.underlying), bus.flat_fields(encode_tick(tick, traceparent)))
                 for tick in ticks
             ]
             bus.append_atomically(self._client, entries, max_length=self._max_length)
@@ -53,10 +53,6 @@ class TickPublisher:
         for stream, count in Counter(stream for stream, _ in entries).items():
             metrics.TICKS_PUBLISHED.labels(stream).inc(count)
         return len(ticks)
-
-
-def _flat(fields: dict[str, str]) -> list[str]:
-    return [item for pair in fields.items() for item in pair]
 
 
 @contextlib.contextmanager
