@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import grpc
@@ -16,7 +17,7 @@ from deltastream.v1 import market_data_pb2_grpc
 from tests.conftest import TokenAuthority
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline.chains import expiry_in, priced_chain
-from tests.integration.pipeline.conftest import MakeConsumer
+from tests.integration.pipeline.conftest import Consumer, MakeConsumer
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +38,17 @@ def _first(
         updates.cancel()
 
 
+def _enriched(
+    redis_client: redis.Redis, consumer: Consumer, underlying: str, expiry: dt.date, sigma: float
+) -> str:
+    """Publish a 3-strike chain at ``sigma`` and enrich it; the enriched entry's id."""
+    TickPublisher(redis_client, 10_000).publish(
+        priced_chain(underlying, expiry, strikes=3, sigma=sigma)
+    )
+    consumer.drain()
+    return str(redis_client.xrevrange(bus.enriched_stream(underlying), count=1)[0][0].decode())
+
+
 def test_a_resumed_subscription_starts_with_what_came_after_its_position(
     stub: market_data_pb2_grpc.MarketDataStub,
     token_authority: TokenAuthority,
@@ -45,20 +57,16 @@ def test_a_resumed_subscription_starts_with_what_came_after_its_position(
     underlying: str,
 ) -> None:
     expiry = expiry_in(6)
-    publisher = TickPublisher(redis_client, 10_000)
     consumer = make_consumer([underlying], "resume")
-    publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=0.2))
-    consumer.drain()
-    seen = redis_client.xrevrange(bus.enriched_stream(underlying), count=1)[0][0].decode()
+    seen = _enriched(redis_client, consumer, underlying, expiry, 0.2)
     for sigma in (0.21, 0.22):  # two versions published while the client is away
-        publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=sigma))
-        consumer.drain()
+        _enriched(redis_client, consumer, underlying, expiry, sigma)
 
     resumed = _first(
         stub, token_authority, pb.SubscribeRequest(underlyings=[underlying], resume_from=seen)
     )
 
-    assert resumed.stream_id > seen  # from the stream, not the stored chain
+    assert bus.stream_id(resumed.stream_id) > bus.stream_id(seen)  # the stream, not the store
     assert resumed.chain.version == 3  # conflated: the newest of the missed versions
     assert abs(resumed.chain.rows[1].call.iv - 0.22) < 1e-6
 
@@ -73,15 +81,11 @@ def test_every_update_says_where_to_resume_to_miss_nothing(
     """Even the stored chain a subscription starts with: resuming from its resume_from gets
     what was published after the subscription started."""
     expiry = expiry_in(5)
-    publisher = TickPublisher(redis_client, 10_000)
     consumer = make_consumer([underlying], "resume-position")
-    publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=0.2))
-    consumer.drain()
-    newest = redis_client.xrevrange(bus.enriched_stream(underlying), count=1)[0][0].decode()
+    newest = _enriched(redis_client, consumer, underlying, expiry, 0.2)
 
     stored = _first(stub, token_authority, pb.SubscribeRequest(underlyings=[underlying]))
-    publisher.publish(priced_chain(underlying, expiry, strikes=3, sigma=0.23))  # while away
-    consumer.drain()
+    _enriched(redis_client, consumer, underlying, expiry, 0.23)  # while away
     resumed = _first(
         stub,
         token_authority,
@@ -90,9 +94,9 @@ def test_every_update_says_where_to_resume_to_miss_nothing(
 
     assert (stored.stream_id, stored.chain.version) == ("", 1)
     assert stored.resume_from == newest  # nothing of its stream was left unread
-    assert resumed.stream_id > newest
+    assert bus.stream_id(resumed.stream_id) > bus.stream_id(newest)
     assert resumed.chain.version == 2
-    assert resumed.resume_from >= newest
+    assert bus.stream_id(resumed.resume_from) >= bus.stream_id(newest)
 
 
 def test_a_position_the_stream_no_longer_holds_starts_from_the_stored_chain(
