@@ -19,7 +19,6 @@ from pydantic import SecretStr
 
 from deltastream.auth import AuthSettings, Role, bearer_metadata, generate_development_key
 from deltastream.auth.server import RunningServer, create_server
-from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import auth_pb2 as pb
 from deltastream.v1 import auth_pb2_grpc as pb_grpc
 
@@ -46,19 +45,14 @@ def signing_key() -> SecretStr:
 
 
 @pytest.fixture
-def make_settings(
-    server_urls: EmbeddedUrls, mongo_db_name: str, signing_key: SecretStr
-) -> MakeSettings:
-    """Settings of a test server; keyword arguments override any field."""
+def make_settings(server_settings: dict[str, Any], signing_key: SecretStr) -> MakeSettings:
+    """Settings of a test server (signing with its own key); keyword arguments override any
+    field."""
 
     def make(**overrides: Any) -> AuthSettings:
         values: dict[str, Any] = {
-            "redis_url": server_urls.redis_url,
-            "mongo_uri": SecretStr(server_urls.mongo_uri),
-            "mongo_db": mongo_db_name,
-            "grpc_host": "127.0.0.1",
-            "grpc_port": 0,
-            "metrics_port": 0,
+            **server_settings,
+            "auth_public_key": None,  # its own key's, not the test session's
             "auth_private_key": signing_key,
             "auth_bootstrap_admin": unique("admin"),
             "auth_bootstrap_password": SecretStr(ADMIN_PASSWORD),
