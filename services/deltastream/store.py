@@ -81,7 +81,6 @@ def chain_document(enriched: EnrichedChain, state: ChainState) -> Document:
             for name in enriched.analytics.__dataclass_fields__
         },
     }
-    strikes = enriched.columns.strikes
     for (name, option_type), columns, side in zip(
         _SIDES,
         (enriched.columns.calls, enriched.columns.puts),
@@ -89,9 +88,7 @@ def chain_document(enriched: EnrichedChain, state: ChainState) -> Document:
         strict=True,
     ):
         document[name] = _side_document(columns, side)
-        document[name]["position"] = [
-            _position_text(state.rows.get((float(strike), option_type))) for strike in strikes
-        ]
+        document[name]["position"] = state.position_texts(option_type)
     return document
 
 
@@ -123,8 +120,10 @@ def chain_state(document: Mapping[str, Any]) -> ChainState:
             if not side["present"][index]:
                 continue
             values = {column: side[column][index] for column in _QUOTE_COLUMNS if column in side}
-            state.rows[(float(strike), option_type)] = QuoteRow(
-                position=bus.stream_id(side["position"][index]), **values
+            state.restore(
+                float(strike),
+                option_type,
+                QuoteRow(position=bus.stream_id(side["position"][index]), **values),
             )
     return state
 
@@ -187,7 +186,3 @@ def _side_document(columns: SideColumns, side: SideEnrichment) -> Document:
     for name in GREEK_NAMES:
         document[name] = side.greeks[name].tolist()
     return document
-
-
-def _position_text(row: QuoteRow | None) -> str:
-    return "" if row is None else f"{row.position[0]}-{row.position[1]}"

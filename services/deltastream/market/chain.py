@@ -3,12 +3,17 @@
 Applying a quote is idempotent: each row remembers the stream position of the last quote
 applied to it, and a quote at or before that position (a redelivery after a crash, or an
 older quote claimed late from a dead consumer) changes nothing.
+
+The state is held column-wise, one Python list per field and side aligned on the sorted
+strikes: applying a quote writes a few list items, and the arrays the enrichment works on are
+made from the lists in one call per column, where a row-wise state would be read row by row
+for every batch.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +23,7 @@ from deltastream.market.quotes import OptionQuote, OptionType
 
 StreamPosition = tuple[int, int]
 RowKey = tuple[float, OptionType]
+_NO_POSITION: StreamPosition = (0, 0)
 
 
 @dataclass(slots=True)
@@ -39,7 +45,8 @@ class QuoteRow:
 @dataclass(frozen=True, slots=True)
 class SideColumns:
     """One side (calls or puts) of a chain as arrays aligned on the chain's strikes; a strike
-    with no quote on this side has ``present`` False and zeros elsewhere."""
+    with no quote on this side has ``present`` False and zeros elsewhere. ``mid`` is the mid
+    price where both sides are quoted, else the last price, else NaN."""
 
     present: NDArray[np.bool_]
     bid: NDArray[np.float64]
@@ -50,13 +57,12 @@ class SideColumns:
     open_interest_at_open: NDArray[np.int64]
     open_interest_day: NDArray[np.int64]
     timestamp_ns: NDArray[np.int64]
+    mid: NDArray[np.float64] = field(init=False)
 
-    @property
-    def mid(self) -> NDArray[np.float64]:
-        """The mid price where both sides are quoted, else the last price, else NaN."""
+    def __post_init__(self) -> None:
         two_sided = (self.bid > 0) & (self.ask > 0)
         mid = np.where(two_sided, 0.5 * (self.bid + self.ask), self.last)
-        return np.where(self.present & (mid > 0), mid, np.nan)
+        object.__setattr__(self, "mid", np.where(self.present & (mid > 0), mid, np.nan))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +73,113 @@ class ChainColumns:
 
 
 @dataclass(slots=True)
-class ChainState:
-    """The quotes of one chain, keyed by (strike, call/put)."""
+class _Side:
+    """One side's fields as lists aligned on the chain's strikes (zeros where no quote)."""
 
-    underlying: str
-    expiry: dt.date
-    version: int = 0
-    applied_quotes: int = 0
-    rows: dict[RowKey, QuoteRow] = field(default_factory=dict)
+    present: list[bool] = field(default_factory=list)
+    bid: list[float] = field(default_factory=list)
+    ask: list[float] = field(default_factory=list)
+    last: list[float] = field(default_factory=list)
+    volume: list[int] = field(default_factory=list)
+    open_interest: list[int] = field(default_factory=list)
+    open_interest_at_open: list[int] = field(default_factory=list)
+    open_interest_day: list[int] = field(default_factory=list)
+    timestamp_ns: list[int] = field(default_factory=list)
+    position: list[StreamPosition] = field(default_factory=list)
+    position_text: list[str] = field(default_factory=list)
+    """The positions as the stream writes them (``"<ms>-<seq>"``; "" where no quote)."""
+
+    def insert(self, index: int) -> None:
+        """An empty row at ``index`` (a new strike)."""
+        self.present.insert(index, False)
+        for prices in (self.bid, self.ask, self.last):
+            prices.insert(index, 0.0)
+        for counts in (
+            self.volume,
+            self.open_interest,
+            self.open_interest_at_open,
+            self.open_interest_day,
+            self.timestamp_ns,
+        ):
+            counts.insert(index, 0)
+        self.position.insert(index, _NO_POSITION)
+        self.position_text.insert(index, "")
+
+    def row(self, index: int) -> QuoteRow | None:
+        if not self.present[index]:
+            return None
+        return QuoteRow(
+            bid=self.bid[index],
+            ask=self.ask[index],
+            last=self.last[index],
+            volume=self.volume[index],
+            open_interest=self.open_interest[index],
+            timestamp_ns=self.timestamp_ns[index],
+            position=self.position[index],
+            open_interest_at_open=self.open_interest_at_open[index],
+            open_interest_day=self.open_interest_day[index],
+        )
+
+    def write(self, index: int, row: QuoteRow) -> None:
+        self.present[index] = True
+        self.bid[index], self.ask[index], self.last[index] = row.bid, row.ask, row.last
+        self.volume[index], self.open_interest[index] = row.volume, row.open_interest
+        self.open_interest_at_open[index] = row.open_interest_at_open
+        self.open_interest_day[index] = row.open_interest_day
+        self.timestamp_ns[index], self.position[index] = row.timestamp_ns, row.position
+        self.position_text[index] = position_text(row.position)
+
+    def columns(self) -> SideColumns:
+        return SideColumns(
+            present=np.array(self.present, dtype=np.bool_),
+            bid=np.array(self.bid, dtype=np.float64),
+            ask=np.array(self.ask, dtype=np.float64),
+            last=np.array(self.last, dtype=np.float64),
+            volume=np.array(self.volume, dtype=np.int64),
+            open_interest=np.array(self.open_interest, dtype=np.int64),
+            open_interest_at_open=np.array(self.open_interest_at_open, dtype=np.int64),
+            open_interest_day=np.array(self.open_interest_day, dtype=np.int64),
+            timestamp_ns=np.array(self.timestamp_ns, dtype=np.int64),
+        )
+
+
+class ChainState:
+    """The quotes of one chain, column-wise on its sorted strikes."""
+
+    __slots__ = (
+        "_index",
+        "_sides",
+        "_strikes",
+        "applied_quotes",
+        "expiry",
+        "underlying",
+        "version",
+    )
+
+    def __init__(
+        self, underlying: str, expiry: dt.date, version: int = 0, applied_quotes: int = 0
+    ) -> None:
+        self.underlying = underlying
+        self.expiry = expiry
+        self.version = version
+        self.applied_quotes = applied_quotes
+        self._strikes: list[float] = []
+        self._index: dict[float, int] = {}
+        self._sides = {OptionType.CALL: _Side(), OptionType.PUT: _Side()}
 
     @property
     def key(self) -> str:
         return chain_key(self.underlying, self.expiry)
+
+    @property
+    def rows(self) -> dict[RowKey, QuoteRow]:
+        """Every quoted option's row, by (strike, call/put): a copy, for reading."""
+        return {
+            (strike, option_type): row
+            for option_type, side in self._sides.items()
+            for index, strike in enumerate(self._strikes)
+            if (row := side.row(index)) is not None
+        }
 
     def apply(self, quote: OptionQuote, position: StreamPosition, trading_day: int = 0) -> bool:
         """Take a quote if it is newer than what the row holds; True when it changed the row.
@@ -86,71 +187,70 @@ class ChainState:
         ``trading_day`` (a date ordinal) is the session the quote belongs to: the first quote of
         a new session makes the row's last open interest the one the change is measured from.
         """
-        row_key = (quote.strike, quote.option_type)
-        row = self.rows.get(row_key)
-        if row is not None and position <= row.position:
+        index = self._index.get(quote.strike)
+        if index is None:
+            index = self._insert(quote.strike)
+        side = self._sides[quote.option_type]
+        if not side.present[index]:
+            side.present[index] = True
+            open_interest_at_open, day = quote.open_interest, max(trading_day, 0)
+        elif position <= side.position[index]:
             return False
-        if row is None:
-            open_interest_at_open = quote.open_interest
-        elif trading_day > row.open_interest_day:
-            open_interest_at_open = row.open_interest  # the previous session's last figure
+        elif trading_day > side.open_interest_day[index]:
+            open_interest_at_open, day = side.open_interest[index], trading_day  # last session's
         else:
-            open_interest_at_open = row.open_interest_at_open
-        self.rows[row_key] = QuoteRow(
-            bid=quote.bid,
-            ask=quote.ask,
-            last=quote.last,
-            volume=quote.volume,
-            open_interest=quote.open_interest,
-            timestamp_ns=quote.timestamp_ns,
-            position=position,
-            open_interest_at_open=open_interest_at_open,
-            open_interest_day=max(trading_day, 0 if row is None else row.open_interest_day),
+            open_interest_at_open, day = (
+                side.open_interest_at_open[index],
+                side.open_interest_day[index],
+            )
+        side.bid[index], side.ask[index], side.last[index] = quote.bid, quote.ask, quote.last
+        side.volume[index], side.open_interest[index] = quote.volume, quote.open_interest
+        side.open_interest_at_open[index], side.open_interest_day[index] = (
+            open_interest_at_open,
+            day,
         )
+        side.timestamp_ns[index], side.position[index] = quote.timestamp_ns, position
+        side.position_text[index] = position_text(position)
         self.applied_quotes += 1
         return True
 
+    def restore(self, strike: float, option_type: OptionType, row: QuoteRow) -> None:
+        """Put back a stored row as it was (loading a stored chain)."""
+        index = self._index.get(strike)
+        if index is None:
+            index = self._insert(strike)
+        self._sides[option_type].write(index, row)
+
+    def position_texts(self, option_type: OptionType) -> list[str]:
+        """Each strike's stream position on one side as the stream writes it, ``"<ms>-<seq>"``
+        ("" where no quote): a copy."""
+        return self._sides[option_type].position_text.copy()
+
     @property
     def newest_timestamp_ns(self) -> int:
-        return max((row.timestamp_ns for row in self.rows.values()), default=0)
+        calls, puts = self._sides[OptionType.CALL], self._sides[OptionType.PUT]
+        return max(max(calls.timestamp_ns, default=0), max(puts.timestamp_ns, default=0))
 
     def columns(self) -> ChainColumns:
         """The chain as arrays sorted by strike."""
-        strikes = np.array(sorted({strike for strike, _ in self.rows}), dtype=np.float64)
         return ChainColumns(
-            strikes=strikes,
-            calls=self._side(strikes, OptionType.CALL),
-            puts=self._side(strikes, OptionType.PUT),
+            strikes=np.array(self._strikes, dtype=np.float64),
+            calls=self._sides[OptionType.CALL].columns(),
+            puts=self._sides[OptionType.PUT].columns(),
         )
 
-    def _side(self, strikes: NDArray[np.float64], option_type: OptionType) -> SideColumns:
-        rows = [self.rows.get((float(strike), option_type)) for strike in strikes]
-        prices = np.array(
-            [_NO_PRICES if row is None else _prices(row) for row in rows], np.float64
-        ).reshape(len(rows), len(_NO_PRICES))
-        counts = np.array(
-            [_NO_COUNTS if row is None else _counts(row) for row in rows], np.int64
-        ).reshape(len(rows), len(_NO_COUNTS))
-        return SideColumns(
-            present=np.array([row is not None for row in rows], dtype=np.bool_),
-            bid=prices[:, 0],
-            ask=prices[:, 1],
-            last=prices[:, 2],
-            volume=counts[:, 0],
-            open_interest=counts[:, 1],
-            open_interest_at_open=counts[:, 2],
-            open_interest_day=counts[:, 3],
-            timestamp_ns=counts[:, 4],
-        )
+    def _insert(self, strike: float) -> int:
+        index = bisect.bisect_left(self._strikes, strike)
+        self._strikes.insert(index, strike)
+        for side in self._sides.values():
+            side.insert(index)
+        self._index = {value: position for position, value in enumerate(self._strikes)}
+        return index
 
 
-# The columns of a side, read off each row in one call (a strike without a quote: zeros).
-_prices = operator.attrgetter("bid", "ask", "last")
-_counts = operator.attrgetter(
-    "volume", "open_interest", "open_interest_at_open", "open_interest_day", "timestamp_ns"
-)
-_NO_PRICES = (0.0, 0.0, 0.0)
-_NO_COUNTS = (0, 0, 0, 0, 0)
+def position_text(position: StreamPosition) -> str:
+    """A stream position as the stream writes it: ``"<milliseconds>-<sequence>"``."""
+    return f"{position[0]}-{position[1]}"
 
 
 def chain_key(underlying: str, expiry: dt.date) -> str:

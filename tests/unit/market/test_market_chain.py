@@ -172,3 +172,24 @@ def test_open_interest_change_is_measured_from_the_previous_sessions_close() -> 
     assert row.open_interest_day == tuesday
     chain.apply(_quote(open_interest=1_400), (5, 0), monday)  # a late quote keeps the session
     assert chain.rows[(24_000.0, CALL)].open_interest_day == tuesday
+
+
+@settings(max_examples=100)
+@given(deliveries)
+def test_the_columns_are_the_rows_laid_out_on_the_sorted_strikes(
+    delivered: list[tuple[float, OptionType, int]],
+) -> None:
+    chain = _chain()
+    for strike, option_type, position in delivered:
+        chain.apply(_quote(strike, option_type, bid=float(position)), (position, 0))
+    rows = chain.rows
+    columns = chain.columns()
+    strikes = sorted({strike for strike, _ in rows})
+    assert columns.strikes.tolist() == strikes
+    for option_type, side in ((CALL, columns.calls), (PUT, columns.puts)):
+        laid_out = [rows.get((strike, option_type)) for strike in strikes]
+        assert side.present.tolist() == [row is not None for row in laid_out]
+        assert side.bid.tolist() == [0.0 if row is None else row.bid for row in laid_out]
+        assert chain.position_texts(option_type) == [
+            "" if row is None else f"{row.position[0]}-{row.position[1]}" for row in laid_out
+        ]

@@ -210,3 +210,28 @@ def test_an_enriched_chain_round_trips_value_for_value(through_bson: bool) -> No
     for field in ("pcr_open_interest", "pcr_volume", "max_pain", "atm_iv", "atm_strike"):
         assert _same(getattr(snapshot.analytics, field), getattr(enriched.analytics, field))
     assert np.isfinite(snapshot.forward)
+
+
+def test_a_stored_chain_loads_back_as_the_state_it_was_stored_from() -> None:
+    state = _enriched_state()
+    document = store.chain_document(enrich_chain(state, 24_010.0, 0.065, ExpiryConvention()), state)
+
+    loaded = store.chain_state(bson.decode(bson.encode(document)))
+
+    assert loaded.rows == state.rows
+    assert (loaded.version, loaded.applied_quotes) == (state.version, state.applied_quotes)
+    for option_type in OptionType:
+        assert loaded.position_texts(option_type) == state.position_texts(option_type)
+    assert document["calls"]["position"] == ["1-0", "2-0", "", ""]
+    assert document["puts"]["position"] == ["", "3-0", "4-0", "5-0"]
+    expected, actual = state.columns(), loaded.columns()
+    assert actual.strikes.tolist() == expected.strikes.tolist()
+    for side in ("calls", "puts"):
+        for name in ("present", "bid", "ask", "open_interest", "open_interest_at_open"):
+            left, right = (
+                getattr(getattr(expected, side), name),
+                getattr(getattr(actual, side), name),
+            )
+            assert left.tolist() == right.tolist()
+    redelivered = OptionQuote("NIFTY", EXPIRY, 24_000.0, OptionType.CALL, 1.0, 2.0, 0.0, 1, 1, 0)
+    assert loaded.apply(redelivered, (2, 0)) is False
