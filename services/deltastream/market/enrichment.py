@@ -233,9 +233,11 @@ def _analytics(
 ) -> ChainAnalytics:
     strikes = columns.strikes
     atm_index = int(np.argmin(np.abs(strikes - forward))) if strikes.size else -1
+    call_oi, put_oi = int(columns.calls.open_interest.sum()), int(columns.puts.open_interest.sum())
+    call_volume, put_volume = int(columns.calls.volume.sum()), int(columns.puts.volume.sum())
     return ChainAnalytics(
-        pcr_open_interest=float(pcr(columns.puts.open_interest, columns.calls.open_interest)),
-        pcr_volume=float(pcr(columns.puts.volume, columns.calls.volume)),
+        pcr_open_interest=float(pcr(put_oi, call_oi)),
+        pcr_volume=float(pcr(put_volume, call_volume)),
         max_pain=(
             float(max_pain(strikes, columns.calls.open_interest, columns.puts.open_interest))
             if strikes.size
@@ -243,10 +245,10 @@ def _analytics(
         ),
         atm_iv=_atm_iv(calls, puts, atm_index),
         atm_strike=float(strikes[atm_index]) if atm_index >= 0 else math.nan,
-        total_call_open_interest=int(columns.calls.open_interest.sum()),
-        total_put_open_interest=int(columns.puts.open_interest.sum()),
-        total_call_volume=int(columns.calls.volume.sum()),
-        total_put_volume=int(columns.puts.volume.sum()),
+        total_call_open_interest=call_oi,
+        total_put_open_interest=put_oi,
+        total_call_volume=call_volume,
+        total_put_volume=put_volume,
     )
 
 

@@ -21,9 +21,14 @@ _TIE_TOLERANCE = 1e-12
 
 def pcr(put_totals: ArrayLike, call_totals: ArrayLike) -> float:
     """Σ puts / Σ calls (open interest or volume); NaN when the call side sums to 0."""
-    puts = float(np.nansum(np.asarray(put_totals, dtype=np.float64)))
-    calls = float(np.nansum(np.asarray(call_totals, dtype=np.float64)))
+    puts, calls = _nan_sum(put_totals), _nan_sum(call_totals)
     return puts / calls if calls > 0 else float("nan")
+
+
+def _nan_sum(values: ArrayLike) -> float:
+    """The sum with NaN counted as 0 (``np.nansum`` without its copy)."""
+    array = np.asarray(values, dtype=np.float64)
+    return float(np.add.reduce(array, axis=None, where=~np.isnan(array)))
 
 
 def expiry_payout(strikes: ArrayLike, call_oi: ArrayLike, put_oi: ArrayLike) -> FloatArray:

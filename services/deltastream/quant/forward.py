@@ -35,5 +35,6 @@ def implied_forward(
         return float("nan")
     difference = c[usable] - p[usable]
     forwards = k[usable] + np.exp(r * T) * difference
-    closest = np.argsort(np.abs(difference), kind="stable")[: max(nearest, 1)]
-    return float(np.median(forwards[closest]))
+    closest = np.sort(forwards[np.argsort(np.abs(difference), kind="stable")[: max(nearest, 1)]])
+    middle = (closest.size - 1) // 2
+    return float((closest[middle] + closest[closest.size // 2]) / 2)  # the median
