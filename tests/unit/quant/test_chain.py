@@ -74,3 +74,27 @@ def test_implied_forward_shrugs_off_a_few_bad_quotes() -> None:
 
 def test_implied_forward_without_any_pair_is_nan() -> None:
     assert math.isnan(implied_forward([100.0], [np.nan], [1.0], 0.5, 0.05))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_implied_forward_is_the_median_of_the_nearest_parity_forwards(seed: int) -> None:
+    """Against the definition with ``np.median``, odd and even counts of usable strikes."""
+    rng = np.random.default_rng(seed)
+    size = 1 + seed % 9
+    strikes = np.sort(rng.uniform(80.0, 120.0, size))
+    calls, puts = rng.uniform(0.5, 30.0, size), rng.uniform(0.5, 30.0, size)
+    calls[rng.random(size) < 0.2] = np.nan
+    usable = np.isfinite(calls)
+    if not usable.any():
+        assert math.isnan(implied_forward(strikes, calls, puts, 0.3, 0.06))
+        return
+    difference = calls[usable] - puts[usable]
+    forwards = strikes[usable] + math.exp(0.06 * 0.3) * difference
+    nearest = np.argsort(np.abs(difference), kind="stable")[:5]
+    expected = float(np.median(forwards[nearest]))
+    assert implied_forward(strikes, calls, puts, 0.3, 0.06) == expected
+
+
+def test_pcr_of_totals_given_as_numbers() -> None:
+    assert pcr(300, 200) == 1.5
+    assert math.isnan(pcr(5, 0))
