@@ -14,7 +14,7 @@ from opentelemetry import trace
 
 from deltastream import bus
 from deltastream.feed import metrics
-from deltastream.market.codec import encode_tick
+from deltastream.market.codec import tick_fields
 from deltastream.market.quotes import Tick
 from deltastream.telemetry import traceparent_of
 
@@ -45,7 +45,7 @@ class TickPublisher:
         ):
             traceparent = traceparent_of(span.get_span_context())
             entries = [
-                (bus.ticks_stream(tick.underlying), bus.flat_fields(encode_tick(tick, traceparent)))
+                (bus.ticks_stream(tick.underlying), tick_fields(tick, traceparent))
                 for tick in ticks
             ]
             bus.append_atomically(self._client, entries, max_length=self._max_length)

@@ -42,30 +42,35 @@ _MAX_SYMBOL_LENGTH = 32
 
 def encode_tick(tick: Tick, traceparent: str | None = None) -> dict[str, str]:
     """The stream fields of one tick."""
+    flat = tick_fields(tick, traceparent)
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def tick_fields(tick: Tick, traceparent: str | None = None) -> tuple[str, ...]:
+    """The stream fields of one tick in turn, ``(field, value, field, value, ...)``: the
+    form a stream append takes, made without a mapping on the feed's hot path."""
     if isinstance(tick, UnderlyingTick):
-        fields = {
-            "kind": "u",
-            "und": tick.underlying,
-            "ts": str(tick.timestamp_ns),
-            "px": repr(tick.price),
-        }
+        fields: tuple[str, ...] = (
+            "kind", "u",
+            "und", tick.underlying,
+            "ts", str(tick.timestamp_ns),
+            "px", repr(tick.price),
+        )  # fmt: skip
     else:
-        fields = {
-            "kind": "q",
-            "und": tick.underlying,
-            "ts": str(tick.timestamp_ns),
-            "exp": tick.expiry.isoformat(),
-            "k": repr(tick.strike),
-            "cp": tick.option_type.value,
-            "bid": repr(tick.bid),
-            "ask": repr(tick.ask),
-            "last": repr(tick.last),
-            "vol": str(tick.volume),
-            "oi": str(tick.open_interest),
-        }
-    if traceparent:
-        fields["tp"] = traceparent
-    return fields
+        fields = (
+            "kind", "q",
+            "und", tick.underlying,
+            "ts", str(tick.timestamp_ns),
+            "exp", tick.expiry.isoformat(),
+            "k", repr(tick.strike),
+            "cp", tick.option_type.value,
+            "bid", repr(tick.bid),
+            "ask", repr(tick.ask),
+            "last", repr(tick.last),
+            "vol", str(tick.volume),
+            "oi", str(tick.open_interest),
+        )  # fmt: skip
+    return (*fields, "tp", traceparent) if traceparent else fields
 
 
 def decode_tick(fields: Fields) -> Tick:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from deltastream.errors import MalformedEntryError
 from deltastream.market import codec
-from deltastream.market.codec import decode_tick, encode_tick, traceparent_of
+from deltastream.market.codec import decode_tick, encode_tick, tick_fields, traceparent_of
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -266,3 +266,14 @@ def test_the_fast_path_accepts_and_names_exactly_what_the_checks_do(
     fields: dict[bytes, bytes],
 ) -> None:
     assert _outcome(decode_tick, fields) == _outcome(codec._checked_quote, fields)
+
+
+@pytest.mark.parametrize("tick", [_quote(), UnderlyingTick("NIFTY", 24_012.5, 1)])
+def test_the_flat_fields_are_the_entry_in_turn(tick: OptionQuote | UnderlyingTick) -> None:
+    flat = tick_fields(tick, TRACEPARENT)
+    names = flat[::2]
+    assert len(flat) % 2 == 0
+    assert len(set(names)) == len(names)
+    assert names[:3] == ("kind", "und", "ts")
+    assert names[-1] == "tp"
+    assert decode_tick(_wire(dict(zip(names, flat[1::2], strict=True)))) == tick
