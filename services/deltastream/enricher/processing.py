@@ -201,7 +201,7 @@ class Enricher:
     def _decode(
         self, entries: Sequence[bus.StreamEntry]
     ) -> tuple[dict[str, _ChainWork], list[bus.DeadLetter]]:
-        work: dict[str, _ChainWork] = {}
+        work: dict[tuple[str, dt.date], _ChainWork] = {}
         dead: list[bus.DeadLetter] = []
         for entry in entries:
             try:
@@ -212,10 +212,12 @@ class Enricher:
                 continue
             if isinstance(tick, UnderlyingTick):
                 self._update_spot(tick)
-            else:
-                key = chain_key(tick.underlying, tick.expiry)
-                work.setdefault(key, _ChainWork()).quotes.append((tick, entry.position))
-        return work, dead
+                continue
+            chain_work = work.get((tick.underlying, tick.expiry))
+            if chain_work is None:
+                chain_work = work[tick.underlying, tick.expiry] = _ChainWork()
+            chain_work.quotes.append((tick, entry.position))
+        return {chain_key(*chain): quotes for chain, quotes in work.items()}, dead
 
     def _update_spot(self, tick: UnderlyingTick) -> None:
         current = self._spots.get(tick.underlying)
