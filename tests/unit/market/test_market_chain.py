@@ -139,15 +139,21 @@ deliveries = st.lists(
 )
 
 
+def _delivered(delivered: list[tuple[float, OptionType, int]]) -> ChainState:
+    """A chain given each delivery in turn, as a quote whose bid is its position."""
+    chain = _chain()
+    for strike, option_type, position in delivered:
+        chain.apply(_quote(strike, option_type, bid=float(position)), (position, 0))
+    return chain
+
+
 @settings(max_examples=150)
 @given(deliveries)
 def test_any_order_and_redelivery_ends_at_the_newest_quote_of_each_option(
     delivered: list[tuple[float, OptionType, int]],
 ) -> None:
     """A quote's bid encodes its position, so the final state shows which quote won."""
-    chain = _chain()
-    for strike, option_type, position in delivered:
-        chain.apply(_quote(strike, option_type, bid=float(position)), (position, 0))
+    chain = _delivered(delivered)
     newest: dict[tuple[float, OptionType], int] = {}
     for strike, option_type, position in delivered:
         newest[(strike, option_type)] = max(position, newest.get((strike, option_type), -1))
@@ -179,9 +185,7 @@ def test_open_interest_change_is_measured_from_the_previous_sessions_close() -> 
 def test_the_columns_are_the_rows_laid_out_on_the_sorted_strikes(
     delivered: list[tuple[float, OptionType, int]],
 ) -> None:
-    chain = _chain()
-    for strike, option_type, position in delivered:
-        chain.apply(_quote(strike, option_type, bid=float(position)), (position, 0))
+    chain = _delivered(delivered)
     rows = chain.rows
     columns = chain.columns()
     strikes = sorted({strike for strike, _ in rows})
