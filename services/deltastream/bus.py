@@ -19,6 +19,8 @@ import redis
 import redis.exceptions
 from opentelemetry import trace
 
+from deltastream.market.chain import StreamPosition, position_text
+
 TICKS_STREAM_PREFIX = "md.ticks."
 ENRICHED_STREAM_PREFIX = "md.enriched."
 DEAD_LETTER_STREAM = "md.deadletter"
@@ -58,7 +60,7 @@ class DeadLetter:
     reason: str
 
 
-StreamId = tuple[int, int]
+StreamId = StreamPosition
 _MAX_SEQUENCE = 2**64 - 1
 
 
@@ -76,8 +78,7 @@ def earliest_resume_position(bound: str, waiting: Iterable[str]) -> str:
     if not bound or "" in waiting:
         return ""
     bounds = [stream_id(bound), *(_just_before(stream_id(entry)) for entry in waiting)]
-    milliseconds, sequence = min(bounds)
-    return f"{milliseconds}-{sequence}"
+    return position_text(min(bounds))
 
 
 def _just_before(position: StreamId) -> StreamId:
