@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,11 @@ from deltastream.auth import bearer_metadata
 from deltastream.embedded import free_port
 from deltastream.v1 import auth_pb2, auth_pb2_grpc, market_data_pb2, market_data_pb2_grpc
 from tests.e2e.platform import wait_for
+
+_LOG_TAIL_CHARACTERS = 20_000
+_START_TIMEOUT_SECONDS = 120.0
+_RUNNING = re.compile(rb"^DeltaStream is running", re.M)
+_PASSWORD = re.compile(rb"^Admin user: admin +password: (\S+) ", re.M)
 
 pytestmark = pytest.mark.e2e
 
@@ -58,8 +64,12 @@ class Banner:
 class Launcher:
     """``python -m deltastream.launcher`` in its own process group, as a terminal runs it."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path) -> None:
+        """``log``: where the launcher's output goes, its banner and every service's log
+        lines: a file, not a pipe, which nothing would read after the banner and whose
+        filling up would block every service at its next log line."""
         self.grpc_port = free_port()
+        self.log = log
         environment = {
             key: value
             for key, value in os.environ.items()
@@ -70,37 +80,37 @@ class Launcher:
             DELTASTREAM_GRPC_PORT=str(self.grpc_port),
             DELTASTREAM_HTTP_PORT=str(free_port()),
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "deltastream.launcher"],
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "deltastream.launcher"],
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_running(self) -> Banner:
         """The banner's endpoints and the admin's password, once the platform is up."""
-        assert self.process.stdout is not None
-        running = False
-        for line in iter(self.process.stdout.readline, b""):
-            running = running or line.startswith(b"DeltaStream is running")
-            password = re.match(rb"Admin user: admin +password: (\S+) ", line)
-            if running and password:
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            output = self.log.read_bytes()
+            running = _RUNNING.search(output)
+            password = running and _PASSWORD.search(output, running.end())
+            if password:
                 return Banner(
                     f"127.0.0.1:{self.grpc_port}",
                     f"127.0.0.1:{self.grpc_port + 1}",
                     password.group(1).decode(),
                 )
-        raise AssertionError("the launcher ended before the platform was up")
+            if self.process.poll() is not None:
+                raise AssertionError("the launcher ended before the platform was up")
+            time.sleep(0.2)
+        raise AssertionError(f"the platform was not up in {_START_TIMEOUT_SECONDS:.0f} s")
 
     def interrupt(self) -> int:
         """Ctrl-C: SIGINT to the whole foreground process group."""
         os.killpg(self.process.pid, signal.SIGINT)
-        try:
-            return self.process.wait(timeout=60)
-        finally:
-            if self.process.stdout is not None:
-                self.process.stdout.close()
+        return self.process.wait(timeout=60)
 
     def ensure_stopped(self) -> None:
         """After a failed test: Ctrl-C if it still runs."""
@@ -154,12 +164,15 @@ def launch(data_dir: Path) -> Iterator[Callable[[], Launcher]]:
     started: list[Launcher] = []
 
     def start() -> Launcher:
-        started.append(Launcher(data_dir))
+        started.append(Launcher(data_dir, data_dir.parent / f"launcher-{len(started)}.log"))
         return started[-1]
 
     yield start
     for launcher in started:
         launcher.ensure_stopped()
+        # shown in the report of a failed test only, to tell which service stalled
+        print(f"--- the end of {launcher.log.name}")
+        print(launcher.log.read_text(errors="replace")[-_LOG_TAIL_CHARACTERS:])
 
 
 def test_ctrl_c_stops_every_process_and_the_data_survives_a_restart(
