@@ -60,11 +60,10 @@ class DeadLetter:
     reason: str
 
 
-StreamId = StreamPosition
 _MAX_SEQUENCE = 2**64 - 1
 
 
-def stream_id(text: bytes | str) -> StreamId:
+def stream_id(text: bytes | str) -> StreamPosition:
     """An entry id (``<milliseconds>-<sequence>``) as a pair that compares in stream order."""
     milliseconds, _, sequence = _text(text).partition("-")
     return int(milliseconds), int(sequence or 0)
@@ -81,7 +80,7 @@ def earliest_resume_position(bound: str, waiting: Iterable[str]) -> str:
     return position_text(min(bounds))
 
 
-def _just_before(position: StreamId) -> StreamId:
+def _just_before(position: StreamPosition) -> StreamPosition:
     milliseconds, sequence = position
     return (milliseconds, sequence - 1) if sequence else (milliseconds - 1, _MAX_SEQUENCE)
 
