@@ -106,11 +106,8 @@ def merge_batches(batches: Sequence[PreparedBatch]) -> PreparedBatch:
     )
 
 
-@dataclass(slots=True)
-class _ChainWork:
-    """The quotes of one batch for one chain."""
-
-    quotes: list[tuple[OptionQuote, StreamPosition]] = field(default_factory=list)
+_ChainQuotes = list[tuple[OptionQuote, StreamPosition]]
+"""The quotes of one batch for one chain, each with its stream position."""
 
 
 class Enricher:
@@ -200,8 +197,8 @@ class Enricher:
 
     def _decode(
         self, entries: Sequence[bus.StreamEntry]
-    ) -> tuple[dict[str, _ChainWork], list[bus.DeadLetter]]:
-        work: dict[tuple[str, dt.date], _ChainWork] = {}
+    ) -> tuple[dict[str, _ChainQuotes], list[bus.DeadLetter]]:
+        work: dict[tuple[str, dt.date], _ChainQuotes] = {}
         dead: list[bus.DeadLetter] = []
         for entry in entries:
             try:
@@ -213,10 +210,10 @@ class Enricher:
             if isinstance(tick, UnderlyingTick):
                 self._update_spot(tick)
                 continue
-            chain_work = work.get((tick.underlying, tick.expiry))
-            if chain_work is None:
-                chain_work = work[tick.underlying, tick.expiry] = _ChainWork()
-            chain_work.quotes.append((tick, entry.position))
+            quotes = work.get((tick.underlying, tick.expiry))
+            if quotes is None:
+                quotes = work[tick.underlying, tick.expiry] = []
+            quotes.append((tick, entry.position))
         return {chain_key(*chain): quotes for chain, quotes in work.items()}, dead
 
     def _update_spot(self, tick: UnderlyingTick) -> None:
@@ -225,16 +222,16 @@ class Enricher:
             self._spots[tick.underlying] = tick
 
     def _apply(
-        self, work: dict[str, _ChainWork]
+        self, work: dict[str, _ChainQuotes]
     ) -> dict[str, tuple[ChainState, list[OptionQuote]]]:
         """Apply each chain's quotes; the chains that changed, with the quotes that did it."""
         applied = {}
-        for key, chain_work in work.items():
-            chain = self._chain(chain_work.quotes[0][0])
+        for key, chain_quotes in work.items():
+            chain = self._chain(chain_quotes[0][0])
             day = self._parameters.convention.trading_day
             quotes = [
                 quote
-                for quote, position in chain_work.quotes
+                for quote, position in chain_quotes
                 if chain.apply(quote, position, day(quote.timestamp_ns))
             ]
             if quotes:
