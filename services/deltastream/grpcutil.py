@@ -1,13 +1,17 @@
 """gRPC server plumbing shared by every service: one interceptor maps DeltaStream errors to
 status codes, every server is traced and measured, and gets the standard health and
-reflection services."""
+reflection services; ``start_server`` builds and starts a server so, and ``RunningServer``
+stops it and then releases what it used."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
@@ -120,3 +124,48 @@ async def add_health_and_reflection(server: grpc.aio.Server, service_names: Iter
     reflection.enable_server_reflection(
         [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
     )
+
+
+Release = Callable[[], Awaitable[object]]
+"""Releases one thing a server used: a client's close, a background task's cancellation."""
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """A started server and what it used; ``stop`` releases all of it."""
+
+    server: grpc.aio.Server
+    port: int
+    releases: Sequence[Release] = ()
+    """In order, once the server has stopped: background work first, the clients it used
+    after, so that nothing still running finds a client closed."""
+
+    async def stop(self, grace: float) -> None:
+        """Stop taking calls, give those in flight ``grace`` seconds, then release the rest."""
+        await self.server.stop(grace)
+        for release in self.releases:
+            await release()
+
+
+async def start_server(
+    host: str,
+    port: int,
+    service: ServiceDescriptor,
+    register: Callable[[grpc.aio.Server], None],
+    *interceptors: grpc.aio.ServerInterceptor,
+) -> tuple[grpc.aio.Server, int]:
+    """A server of ``service`` listening on ``host:port`` (0: a free port, returned), with the
+    standard interceptors around a service's own ``interceptors``, its servicer added by
+    ``register``, and health and reflection."""
+    server = grpc.aio.server(interceptors=server_interceptors(*interceptors))
+    register(server)
+    await add_health_and_reflection(server, [service.full_name])
+    bound = server.add_insecure_port(f"{host}:{port}")
+    await server.start()
+    return server, bound
+
+
+async def cancel_task(task: asyncio.Task[Any]) -> None:
+    """Cancel a background task and wait until it has ended (whatever it ended with)."""
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -6,10 +6,9 @@ and events belong to the authenticated caller (``auth.current_principal().subjec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import grpc
 import pymongo
 import redis
 import redis.asyncio
@@ -28,11 +27,10 @@ from deltastream.alerts.queries import AlertQueries, ensure_indexes
 from deltastream.alerts.servicer import AlertsServicer, RulePolicy
 from deltastream.alerts.settings import AlertsSettings
 from deltastream.alerts.webhooks import WebhookDeliverer, WebhookPolicy
-from deltastream.grpcutil import add_health_and_reflection, server_interceptors
+from deltastream.grpcutil import RunningServer, start_server
 from deltastream.v1 import alerts_pb2, alerts_pb2_grpc
 
 SERVICE = alerts_pb2.DESCRIPTOR.services_by_name["Alerts"]
-SERVICE_NAME = SERVICE.full_name
 METHOD_ROLES = auth.method_roles(
     SERVICE,
     {
@@ -45,23 +43,6 @@ METHOD_ROLES = auth.method_roles(
 )
 
 Document = dict[str, Any]
-
-
-@dataclass
-class RunningServer:
-    """A started server with what it owns; ``stop`` releases all of it."""
-
-    server: grpc.aio.Server
-    port: int
-    mongo: AsyncMongoClient[Document]
-    redis_client: redis.asyncio.Redis
-    interceptor: auth.AuthInterceptor
-
-    async def stop(self, grace: float) -> None:
-        await self.server.stop(grace)
-        await self.interceptor.close()
-        await self.mongo.close()
-        await self.redis_client.aclose()
 
 
 async def create_server(settings: AlertsSettings) -> RunningServer:
@@ -78,13 +59,15 @@ async def create_server(settings: AlertsSettings) -> RunningServer:
         underlyings=frozenset(settings.underlyings),
     )
     interceptor = auth.auth_interceptor(settings, redis_client, METHOD_ROLES, scope="alerts")
-    server = grpc.aio.server(interceptors=server_interceptors(interceptor))
     servicer = AlertsServicer(AlertQueries(db), redis_client, policy)
-    alerts_pb2_grpc.add_AlertsServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
-    await add_health_and_reflection(server, [SERVICE_NAME])
-    port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    await server.start()
-    return RunningServer(server, port, mongo, redis_client, interceptor)
+    server, port = await start_server(
+        settings.grpc_host,
+        settings.grpc_port,
+        SERVICE,
+        partial(alerts_pb2_grpc.add_AlertsServicer_to_server, servicer),
+        interceptor,
+    )
+    return RunningServer(server, port, (interceptor.close, mongo.close, redis_client.aclose))
 
 
 def create_evaluator(

@@ -3,10 +3,9 @@ error mapping, health and reflection."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import grpc
 import redis.asyncio
 from pymongo import AsyncMongoClient
 
@@ -14,11 +13,10 @@ from deltastream import auth
 from deltastream.analytics.queries import AnalyticsQueries
 from deltastream.analytics.servicer import AnalyticsServicer
 from deltastream.analytics.settings import AnalyticsSettings
-from deltastream.grpcutil import add_health_and_reflection, server_interceptors
+from deltastream.grpcutil import RunningServer, start_server
 from deltastream.v1 import analytics_pb2, analytics_pb2_grpc
 
 SERVICE = analytics_pb2.DESCRIPTOR.services_by_name["Analytics"]
-SERVICE_NAME = SERVICE.full_name
 METHOD_ROLES = auth.method_roles(
     SERVICE,
     {
@@ -30,23 +28,6 @@ METHOD_ROLES = auth.method_roles(
 )
 
 
-@dataclass
-class RunningServer:
-    """A started server with what it owns; ``stop`` releases all of it."""
-
-    server: grpc.aio.Server
-    port: int
-    mongo: AsyncMongoClient[dict[str, Any]]
-    redis_client: redis.asyncio.Redis
-    interceptor: auth.AuthInterceptor
-
-    async def stop(self, grace: float) -> None:
-        await self.server.stop(grace)
-        await self.interceptor.close()
-        await self.mongo.close()
-        await self.redis_client.aclose()
-
-
 async def create_server(settings: AnalyticsSettings) -> RunningServer:
     """Start the server on ``settings.grpc_port`` (0 = a free port, see ``.port``)."""
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
@@ -54,12 +35,14 @@ async def create_server(settings: AnalyticsSettings) -> RunningServer:
     )
     redis_client = redis.asyncio.Redis.from_url(settings.redis_url, decode_responses=False)
     interceptor = auth.auth_interceptor(settings, redis_client, METHOD_ROLES, scope="analytics")
-    server = grpc.aio.server(interceptors=server_interceptors(interceptor))
     servicer = AnalyticsServicer(
         AnalyticsQueries(mongo[settings.mongo_db]), settings.iv_history_max_samples
     )
-    analytics_pb2_grpc.add_AnalyticsServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
-    await add_health_and_reflection(server, [SERVICE_NAME])
-    port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    await server.start()
-    return RunningServer(server, port, mongo, redis_client, interceptor)
+    server, port = await start_server(
+        settings.grpc_host,
+        settings.grpc_port,
+        SERVICE,
+        partial(analytics_pb2_grpc.add_AnalyticsServicer_to_server, servicer),
+        interceptor,
+    )
+    return RunningServer(server, port, (interceptor.close, mongo.close, redis_client.aclose))

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import grpc
 import redis.asyncio
 from pymongo import AsyncMongoClient
 
@@ -23,7 +22,7 @@ from deltastream.auth.sessions import Lifetimes, Sessions
 from deltastream.auth.settings import AuthSettings
 from deltastream.auth.store import AuthStore
 from deltastream.auth.verifier import StaticKeys, Verifier
-from deltastream.grpcutil import add_health_and_reflection, server_interceptors
+from deltastream.grpcutil import RunningServer, start_server
 from deltastream.v1 import auth_pb2, auth_pb2_grpc
 
 SERVICE = auth_pb2.DESCRIPTOR.services_by_name["Auth"]
@@ -41,21 +40,6 @@ METHOD_ROLES = method_roles(
         "RevokeApiKey": Role.ADMIN,
     },
 )
-
-
-@dataclass
-class RunningServer:
-    """A started server with what it owns; ``stop`` releases all of it."""
-
-    server: grpc.aio.Server
-    port: int
-    mongo: AsyncMongoClient[dict[str, Any]]
-    redis_client: redis.asyncio.Redis
-
-    async def stop(self, grace: float) -> None:
-        await self.server.stop(grace)
-        await self.mongo.close()
-        await self.redis_client.aclose()
 
 
 async def create_server(settings: AuthSettings) -> RunningServer:
@@ -88,9 +72,11 @@ async def create_server(settings: AuthSettings) -> RunningServer:
     checks = AuthInterceptor(
         Admission(verifier, RateLimiter(redis_client, settings.rate_limit, "auth")), METHOD_ROLES
     )
-    server = grpc.aio.server(interceptors=server_interceptors(checks))
-    auth_pb2_grpc.add_AuthServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
-    await add_health_and_reflection(server, [SERVICE.full_name])
-    port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    await server.start()
-    return RunningServer(server, port, mongo, redis_client)
+    server, port = await start_server(
+        settings.grpc_host,
+        settings.grpc_port,
+        SERVICE,
+        partial(auth_pb2_grpc.add_AuthServicer_to_server, servicer),
+        checks,
+    )
+    return RunningServer(server, port, (mongo.close, redis_client.aclose))

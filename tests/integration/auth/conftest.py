@@ -18,7 +18,8 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from deltastream.auth import AuthSettings, Role, bearer_metadata, generate_development_key
-from deltastream.auth.server import RunningServer, create_server
+from deltastream.auth.server import create_server
+from deltastream.grpcutil import RunningServer
 from deltastream.v1 import auth_pb2 as pb
 from deltastream.v1 import auth_pb2_grpc as pb_grpc
 

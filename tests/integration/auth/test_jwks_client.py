@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from deltastream.auth.keys import load_signing_key
-from deltastream.auth.server import RunningServer
 from deltastream.auth.settings import AuthSettings
 from deltastream.auth.verifier import JwksClient
+from deltastream.grpcutil import RunningServer
 
 
 @pytest.mark.asyncio
