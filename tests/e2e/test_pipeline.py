@@ -21,6 +21,7 @@ from deltastream.embedded import EmbeddedUrls
 from deltastream.v1 import market_data_pb2, market_data_pb2_grpc, market_pb2
 from tests.conftest import TokenAuthority, authorized
 from tests.e2e.platform import ServiceProcesses, wait_for
+from tests.streams import stream_entries
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +55,7 @@ def test_a_feed_quote_reaches_a_grpc_subscriber_enriched_and_is_stored(
 
     with grpc.insecure_channel(target) as plain:
         channel = authorized(plain, token_authority.metadata(Role.VIEWER))
-        stub = market_data_pb2_grpc.MarketDataStub(channel)
+        stub = market_data_pb2_grpc.MarketDataStub(channel)  # type: ignore[no-untyped-call]
         updates = stub.Subscribe(
             market_data_pb2.SubscribeRequest(underlyings=["NIFTY"]), timeout=60
         )
@@ -80,7 +81,8 @@ def test_a_feed_quote_reaches_a_grpc_subscriber_enriched_and_is_stored(
                 assert exc.code() == grpc.StatusCode.NOT_FOUND  # published, not yet stored
                 return 0
             assert reply.chain.expiry == chain.expiry
-            return reply.chain.version
+            version: int = reply.chain.version
+            return version
 
         # Subscribers hear of an update just before it is stored.
         wait_for(lambda: stored_version() >= chain.version, 30, "GetChain never caught up")
@@ -137,7 +139,7 @@ def test_an_enricher_killed_mid_stream_loses_no_quote_and_counts_none_twice(
     quotes = sum(
         1
         for underlying in ("NIFTY", "BANKNIFTY", "FINNIFTY")
-        for _, fields in redis_client.xrange(bus.ticks_stream(underlying))
+        for _, fields in stream_entries(redis_client, bus.ticks_stream(underlying))
         if fields[b"kind"] == b"q"
     )
     assert 0 < quotes <= published

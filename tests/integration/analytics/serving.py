@@ -13,7 +13,8 @@ T = TypeVar("T")
 
 
 class Running(Protocol):
-    port: int
+    @property
+    def port(self) -> int: ...
 
     async def stop(self, grace: float) -> None: ...
 

@@ -29,7 +29,8 @@ from deltastream.auth import server as auth_server
 from deltastream.cli.session import Session, SessionStore, session_directory
 from deltastream.embedded import EmbeddedUrls
 from deltastream.feed.publisher import TickPublisher
-from deltastream.marketdata.server import RunningServer, create_server
+from deltastream.grpcutil import RunningServer
+from deltastream.marketdata.server import create_server
 from deltastream.marketdata.settings import MarketDataSettings
 from tests.conftest import TokenAuthority
 from tests.integration.alerts import conftest as alerts_fixtures

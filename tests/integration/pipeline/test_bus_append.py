@@ -7,6 +7,7 @@ import redis
 import redis.exceptions
 
 from deltastream import bus
+from tests.streams import stream_entries
 
 
 def test_entries_land_in_order_on_their_streams_with_the_returned_ids(
@@ -23,10 +24,10 @@ def test_entries_land_in_order_on_their_streams_with_the_returned_ids(
 
     assert len(ids) == 3
     assert [bus.stream_id(i) for i in ids] == sorted(bus.stream_id(i) for i in ids)
-    on_first = redis_client.xrange(first)
-    assert [entry_id.decode() for entry_id, _ in on_first] == [ids[0], ids[2]]
+    on_first = stream_entries(redis_client, first)
+    assert [entry_id for entry_id, _ in on_first] == [ids[0], ids[2]]
     assert [fields[b"px"] for _, fields in on_first] == [b"1.5", b"2.5"]
-    assert redis_client.xrange(second) == [(ids[1].encode(), {b"kind": b"q", b"raw": b"\x00\xff"})]
+    assert stream_entries(redis_client, second) == [(ids[1], {b"kind": b"q", b"raw": b"\x00\xff"})]
 
 
 def test_streams_stay_capped(redis_client: redis.Redis, underlying: str) -> None:
@@ -54,5 +55,5 @@ def test_a_failed_transaction_raises_and_leaves_the_client_usable(
 
     assert redis_client.get(not_a_stream) == b"x"  # no reply left unread on a pooled connection
     assert bus.append_atomically(redis_client, [(stream, ["n", "3"])], max_length=100)
-    assert [fields for _, fields in redis_client.xrange(stream)][-1] == {b"n": b"3"}
+    assert [fields for _, fields in stream_entries(redis_client, stream)][-1] == {b"n": b"3"}
     assert bus.append_atomically(redis_client, [], max_length=100) == []

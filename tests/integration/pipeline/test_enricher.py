@@ -19,6 +19,7 @@ from deltastream.market.codec import encode_tick
 from deltastream.v1 import market_pb2
 from tests.integration.pipeline.chains import expiry_in, priced_chain, spot_tick
 from tests.integration.pipeline.conftest import MakeConsumer
+from tests.streams import stream_entries
 
 Database = pymongo.database.Database[dict[str, Any]]
 
@@ -46,7 +47,7 @@ def test_quotes_are_enriched_stored_and_published(
     assert mongo_db[store.SNAPSHOTS].count_documents({"underlying": underlying}) == 1
     assert mongo_db[store.ANALYTICS].count_documents({"underlying": underlying}) == 1
 
-    published = redis_client.xrange(bus.enriched_stream(underlying))
+    published = stream_entries(redis_client, bus.enriched_stream(underlying))
     assert len(published) == 1
     snapshot = market_pb2.ChainSnapshot.FromString(published[0][1][b"chain"])
     assert snapshot.version == document["version"] == 1
@@ -94,7 +95,7 @@ def test_a_restarted_consumer_replays_its_own_pending_entries(
     after = make_consumer([underlying], "enricher-0")  # same name: a restarted pod
     replayed = after.reader.read(500, 50)
     assert [entry.entry_id for entry in replayed] == [
-        entry_id.decode() for entry_id, _ in redis_client.xrange(bus.ticks_stream(underlying))
+        entry_id for entry_id, _ in stream_entries(redis_client, bus.ticks_stream(underlying))
     ]
     assert after.enricher.save(after.enricher.prepare(replayed)) == []
     after.reader.ack(replayed)
@@ -133,7 +134,7 @@ def test_malformed_entries_go_to_the_dead_letter_stream_and_good_ones_behind_the
 
     letters = [
         fields
-        for _, fields in redis_client.xrange(bus.DEAD_LETTER_STREAM, min=f"{started}-0")
+        for _, fields in stream_entries(redis_client, bus.DEAD_LETTER_STREAM, f"{started}-0")
         if fields[b"source_stream"] == stream.encode()
     ]
     assert [letter[b"source_id"] for letter in letters] == ids
@@ -183,7 +184,7 @@ def test_two_enrichers_writing_one_chain_lose_no_quote(
     assert _pending(redis_client, underlying) == 0
     versions = [
         market_pb2.ChainSnapshot.FromString(fields[b"chain"]).version
-        for _, fields in redis_client.xrange(bus.enriched_stream(underlying))
+        for _, fields in stream_entries(redis_client, bus.enriched_stream(underlying))
     ]
     assert versions[-1] == 3  # the stale copy's version 2 went out before the race was lost
 

@@ -19,6 +19,7 @@ from deltastream.feed.settings import FeedSettings
 from deltastream.market.chain import chain_key
 from deltastream.market.enrichment import ExpiryConvention
 from tests.integration.pipeline.chains import RATE, expiry_in, priced_chain
+from tests.streams import stream_entries
 
 Database = pymongo.database.Database[dict[str, Any]]
 
@@ -44,11 +45,11 @@ def test_replay_publishes_good_lines_and_dead_letters_bad_ones(
     )
 
     assert published == 3
-    entries = redis_client.xrange(bus.ticks_stream(underlying))
+    entries = stream_entries(redis_client, bus.ticks_stream(underlying))
     assert [fields[b"kind"] for _, fields in entries] == [b"u", b"q", b"q"]
     letters = [
         fields
-        for _, fields in redis_client.xrange(bus.DEAD_LETTER_STREAM, min=started)
+        for _, fields in stream_entries(redis_client, bus.DEAD_LETTER_STREAM, started)
         if fields.get(b"source") == f"{path}:4".encode()
     ]
     assert len(letters) == 1

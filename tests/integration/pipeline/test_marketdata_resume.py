@@ -18,6 +18,7 @@ from tests.conftest import TokenAuthority
 from tests.integration.analytics.serving import ServerThread
 from tests.integration.pipeline.chains import expiry_in, priced_chain
 from tests.integration.pipeline.conftest import Consumer, MakeConsumer
+from tests.streams import newest_entry_id
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,8 @@ def _first(
 ) -> pb.ChainUpdate:
     updates = stub.Subscribe(request, metadata=token.metadata(Role.VIEWER), timeout=10)
     try:
-        return next(iter(updates))
+        first: pb.ChainUpdate = next(iter(updates))
+        return first
     finally:
         updates.cancel()
 
@@ -46,7 +48,7 @@ def _enriched(
         priced_chain(underlying, expiry, strikes=3, sigma=sigma)
     )
     consumer.drain()
-    return str(redis_client.xrevrange(bus.enriched_stream(underlying), count=1)[0][0].decode())
+    return newest_entry_id(redis_client, bus.enriched_stream(underlying))
 
 
 def test_a_resumed_subscription_starts_with_what_came_after_its_position(
@@ -110,7 +112,7 @@ def test_a_position_the_stream_no_longer_holds_starts_from_the_stored_chain(
     TickPublisher(redis_client, 10_000).publish(priced_chain(underlying, expiry, strikes=3))
     make_consumer([underlying], "resume").drain()
     stream = bus.enriched_stream(underlying)
-    position = redis_client.xrevrange(stream, count=1)[0][0].decode()
+    position = newest_entry_id(redis_client, stream)
     milliseconds, _, sequence = position.partition("-")
     before = (
         f"{milliseconds}-{int(sequence) - 1}" if int(sequence) else f"{int(milliseconds) - 1}-0"
