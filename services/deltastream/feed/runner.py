@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import redis
 
@@ -23,18 +26,60 @@ log = logging.getLogger(__name__)
 _REPLAY_BATCH = 500
 
 
-def run_synthetic(settings: FeedSettings, publisher: TickPublisher, stop: threading.Event) -> int:
-    """Publish the synthetic market at the configured rate until stopped; returns the count."""
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Ticks the synthetic feed publishes together, ``offset_seconds`` after it starts."""
+
+    offset_seconds: float
+    count: int
+
+
+def release_schedule(
+    quotes_per_second: float, interval_seconds: float, max_ticks: int = 0
+) -> Iterator[Release]:
+    """A release every ``interval_seconds`` of the ticks due by then and not yet released, so
+    that every release ends with the count the rate gives (never ahead of it); ending after
+    ``max_ticks`` ticks (0: never). An interval in which no whole tick falls due has none."""
+    per_interval = quotes_per_second * interval_seconds
+    released = 0
+    step = 0
+    while not _reached(max_ticks, released):
+        step = max(step + 1, math.ceil((released + 1) / per_interval))  # the next tick's
+        offset = step * interval_seconds
+        count = int(offset * quotes_per_second) - released
+        if max_ticks:
+            count = min(count, max_ticks - released)
+        if count > 0:
+            yield Release(offset, count)
+            released += count
+
+
+class Publisher(Protocol):
+    """Where the synthetic feed's releases go: a ``TickPublisher`` in the service."""
+
+    def publish(self, ticks: Sequence[Tick]) -> int: ...
+
+
+def run_synthetic(settings: FeedSettings, publisher: Publisher, stop: threading.Event) -> int:
+    """Publish the synthetic market at the configured rate until stopped; returns the count.
+
+    The ticks of a release are made ahead of it, bear the instant it is due, and are published
+    at that instant: a tick's time is when it enters the stream, not the start of the market
+    model's pricing before it, and a release published late keeps the instant it was due, so
+    its lateness counts in the tick-to-client latency. The releases keep to the clock, their
+    publication's own time included.
+    """
     market = SyntheticMarket(default_market_config(settings.seed), dt.datetime.now(dt.UTC))
     published = 0
-    started = time.monotonic()
-    while not stop.is_set() and not _reached(settings.max_ticks, published):
-        due = int((time.monotonic() - started) * settings.quotes_per_second) - published
-        if settings.max_ticks:
-            due = min(due, settings.max_ticks - published)
-        if due > 0:
-            published += publisher.publish(market.ticks(due, time.time_ns()))
-        stop.wait(settings.publish_interval_seconds)
+    started, started_ns = time.monotonic(), time.time_ns()
+    schedule = release_schedule(
+        settings.quotes_per_second, settings.publish_interval_seconds, settings.max_ticks
+    )
+    for release in schedule:
+        ticks = market.ticks(release.count, started_ns + round(release.offset_seconds * 1e9))
+        if stop.wait(max(started + release.offset_seconds - time.monotonic(), 0.0)):
+            break
+        published += publisher.publish(ticks)
     return published
 
 
