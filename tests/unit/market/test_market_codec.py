@@ -1,9 +1,10 @@
-"""The tick wire format: round trips of every kind, and a named reason for every malformed entry."""
+"""The tick wire format: round trips of every kind in both forms, and a named reason for every
+malformed entry of the flat form. The message form's own checks: ``test_tick_messages``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -11,8 +12,14 @@ from hypothesis import strategies as st
 
 from deltastream.errors import MalformedEntryError
 from deltastream.market import codec
-from deltastream.market.codec import decode_tick, encode_tick, tick_fields, traceparent_of
-from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
+from deltastream.market.codec import (
+    decode_tick,
+    encode_tick,
+    flat_tick_fields,
+    tick_fields,
+    traceparent_of,
+)
+from deltastream.market.quotes import OptionQuote, OptionType, Tick, UnderlyingTick
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
@@ -22,11 +29,29 @@ symbols = st.text(
 positive = st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False)
 non_negative = st.floats(min_value=0.0, max_value=1e9, allow_nan=False, allow_infinity=False)
 counts = st.integers(min_value=0, max_value=2**63 - 1)
+timestamps = st.integers(min_value=1, max_value=2**63 - 1)
 
 
 def _wire(fields: dict[str, str]) -> dict[bytes, bytes]:
     """The fields as a Redis client returns them."""
     return {name.encode(): value.encode() for name, value in fields.items()}
+
+
+def _entry(fields: Sequence[bytes | str]) -> dict[bytes, bytes]:
+    """Fields given as ``(field, value, ...)`` as a Redis client returns them."""
+    wire = [value.encode() if isinstance(value, str) else value for value in fields]
+    return dict(zip(wire[::2], wire[1::2], strict=True))
+
+
+def _flat_entry(tick: Tick) -> dict[bytes, bytes]:
+    return _wire(encode_tick(tick))
+
+
+def _message_entry(tick: Tick) -> dict[bytes, bytes]:
+    return _entry(tick_fields(tick))
+
+
+FORMS = pytest.mark.parametrize("entry_of", [_flat_entry, _message_entry], ids=["flat", "message"])
 
 
 def _quote(**changes: object) -> OptionQuote:
@@ -46,6 +71,7 @@ def _quote(**changes: object) -> OptionQuote:
     return OptionQuote(**values)  # type: ignore[arg-type]
 
 
+@FORMS
 @settings(max_examples=200)
 @given(
     underlying=symbols,
@@ -55,9 +81,10 @@ def _quote(**changes: object) -> OptionQuote:
     prices=st.tuples(non_negative, non_negative, non_negative),
     volume=counts,
     open_interest=counts,
-    timestamp_ns=counts,
+    timestamp_ns=timestamps,
 )
 def test_an_option_quote_round_trips(
+    entry_of: Callable[[Tick], dict[bytes, bytes]],
     underlying: str,
     expiry: dt.date,
     strike: float,
@@ -72,14 +99,17 @@ def test_an_option_quote_round_trips(
     quote = OptionQuote(
         underlying, expiry, strike, option_type, bid, ask, last, volume, open_interest, timestamp_ns
     )
-    assert decode_tick(_wire(encode_tick(quote))) == quote
+    assert decode_tick(entry_of(quote)) == quote
 
 
+@FORMS
 @settings(max_examples=100)
-@given(underlying=symbols, price=positive, timestamp_ns=counts)
-def test_an_underlying_tick_round_trips(underlying: str, price: float, timestamp_ns: int) -> None:
+@given(underlying=symbols, price=positive, timestamp_ns=timestamps)
+def test_an_underlying_tick_round_trips(
+    entry_of: Callable[[Tick], dict[bytes, bytes]], underlying: str, price: float, timestamp_ns: int
+) -> None:
     tick = UnderlyingTick(underlying, price, timestamp_ns)
-    assert decode_tick(_wire(encode_tick(tick))) == tick
+    assert decode_tick(entry_of(tick)) == tick
 
 
 @pytest.mark.parametrize(
@@ -270,7 +300,7 @@ def test_the_fast_path_accepts_and_names_exactly_what_the_checks_do(
 
 @pytest.mark.parametrize("tick", [_quote(), UnderlyingTick("NIFTY", 24_012.5, 1)])
 def test_the_flat_fields_are_the_entry_in_turn(tick: OptionQuote | UnderlyingTick) -> None:
-    flat = tick_fields(tick, TRACEPARENT)
+    flat = flat_tick_fields(tick, TRACEPARENT)
     names = flat[::2]
     assert len(flat) % 2 == 0
     assert len(set(names)) == len(names)
