@@ -18,7 +18,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import redis.asyncio
@@ -59,6 +59,11 @@ class Delivery:
     origin: trace.SpanContext | None = None
     resume_from: str = ""
     """Where this subscriber would resume to miss nothing (see ``ConflatingBuffer``)."""
+    chain_bytes: bytes = b""
+    """The update's chain serialized as it was read (empty: serialize ``update.chain``)."""
+
+    def serialized_chain(self) -> bytes:
+        return self.chain_bytes or self.update.chain.SerializeToString()
 
 
 class ConflatingBuffer:
@@ -86,7 +91,14 @@ class ConflatingBuffer:
     def __len__(self) -> int:
         return len(self._deliveries)
 
-    def offer(self, update: pb.ChainUpdate, origin: trace.SpanContext | None = None) -> None:
+    def offer(
+        self,
+        update: pb.ChainUpdate,
+        origin: trace.SpanContext | None = None,
+        chain_bytes: bytes = b"",
+    ) -> None:
+        """Hold ``update`` (read in span ``origin``; ``chain_bytes``: its chain as read, sent as
+        it is) unless this subscriber has it, or a newer version of its chain, already."""
         key = (update.chain.underlying, update.chain.expiry)
         if update.chain.version <= self._delivered.get(key, -1):
             return
@@ -96,7 +108,7 @@ class ConflatingBuffer:
                 return
             self.conflated += 1
             metrics.UPDATES_CONFLATED.inc()
-        self._deliveries[key] = Delivery(update, origin)
+        self._deliveries[key] = Delivery(update, origin, chain_bytes=chain_bytes)
         self._ready.set()
 
     async def take(self) -> pb.ChainUpdate:
@@ -110,7 +122,7 @@ class ConflatingBuffer:
             await self._ready.wait()
         key, delivery = self._deliveries.popitem(last=False)
         self._delivered[key] = delivery.update.chain.version
-        return Delivery(delivery.update, delivery.origin, self.resume_position())
+        return replace(delivery, resume_from=self.resume_position())
 
     def resume_position(self) -> str:
         """Where to resume to miss nothing not yet taken from this buffer ("" if unknown)."""
@@ -174,7 +186,7 @@ class Fanout:
             for entry_id, fields in entries:
                 update = _update(_id_text(entry_id), fields)
                 if update is not None and buffer.interest.matches(update):
-                    buffer.offer(update)
+                    buffer.offer(update, chain_bytes=fields[b"chain"])
         return complete
 
     async def _reaches_back(self, stream: str, after: str) -> bool:
@@ -239,8 +251,9 @@ class Fanout:
         ) as span:
             receivers = [buffer for buffer in self._buffers if buffer.interest.matches(update)]
             span.set_attribute("deltastream.subscribers", len(receivers))
+            origin_here, chain_bytes = span.get_span_context(), fields[b"chain"]
             for buffer in receivers:
-                buffer.offer(update, span.get_span_context())
+                buffer.offer(update, origin_here, chain_bytes)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 
 from deltastream import validation
 from deltastream.contracts import chain_snapshot
+from deltastream.marketdata.encoding import encoded_update
 from deltastream.marketdata.fanout import Fanout, Interest, delivery_span
 from deltastream.marketdata.queries import ChainQueries
 from deltastream.telemetry import traceparent_of
@@ -57,7 +58,8 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
 
     async def Subscribe(
         self, request: pb.SubscribeRequest, context: Context
-    ) -> AsyncIterator[pb.ChainUpdate]:
+    ) -> AsyncIterator[bytes]:
+        """Stored chains, then live updates, each an encoded ``ChainUpdate`` (``encoding``)."""
         interest = Interest(
             underlyings=frozenset(
                 validation.underlying(u, "underlyings") for u in request.underlyings
@@ -80,8 +82,8 @@ class MarketDataServicer(pb_grpc.MarketDataServicer):
             while True:
                 delivery = await buffer.take_delivery()
                 with delivery_span(delivery, SUBSCRIBE_METHOD) as span:
-                    yield pb.ChainUpdate(
-                        chain=delivery.update.chain,
+                    yield encoded_update(
+                        delivery.serialized_chain(),
                         stream_id=delivery.update.stream_id,
                         traceparent=traceparent_of(span.get_span_context()) or "",
                         resume_from=delivery.resume_from,
