@@ -47,7 +47,7 @@ class Greeks:
 
     def __getitem__(self, name: GreekName) -> FloatArray:
         """``greeks["delta"]``: the mapping view the enricher and the API use."""
-        if name not in self.names():
+        if name not in _NAMES:
             raise KeyError(name)
         value: FloatArray = getattr(self, name)
         return value
@@ -55,11 +55,14 @@ class Greeks:
     @staticmethod
     def names() -> tuple[GreekName, ...]:
         """The field names, in order."""
-        return tuple(f.name for f in fields(Greeks))  # type: ignore[misc]
+        return _NAMES
 
     def as_dict(self) -> dict[GreekName, FloatArray]:
         """Every Greek by name."""
-        return {name: self[name] for name in self.names()}
+        return {name: getattr(self, name) for name in _NAMES}
+
+
+_NAMES: tuple[GreekName, ...] = tuple(f.name for f in fields(Greeks))  # type: ignore[misc]
 
 
 def _valid(arrays: list[FloatArray]) -> BoolArray:
