@@ -1,12 +1,13 @@
 """gRPC server plumbing shared by every service: one interceptor maps DeltaStream errors to
-status codes, every server is traced and measured, and gets the standard health and
-reflection services; ``start_server`` builds and starts a server so, and ``RunningServer``
-stops it and then releases what it used."""
+status codes, every server is traced and measured, its response streams are closed in the
+call's own task, and it gets the standard health and reflection services; ``start_server``
+builds and starts a server so, and ``RunningServer`` stops it and then releases what it used."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+import inspect
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,19 +51,67 @@ def status_of(error: DeltaStreamError) -> grpc.StatusCode:
 def server_interceptors(
     *inner: grpc.aio.ServerInterceptor,
 ) -> list[grpc.aio.ServerInterceptor]:
-    """Tracing outermost (its span sees the final status), then RED metrics, then error
-    mapping, then a service's own ``inner`` interceptors (e.g. authentication), so that a
-    refused call is traced and counted too. Health checks and reflection are probes, not
-    traffic: they are not traced."""
+    """Stream closing outermost (it closes the tracing interceptor's response streams in the
+    call's own task), then tracing (its span sees the final status), then RED metrics, then error mapping, then a service's own
+    ``inner`` interceptors (e.g. authentication), so that a refused call is traced and counted
+    too. Health checks and reflection are probes, not traffic: they are not traced."""
     probes = filters.any_of(
         filters.service_name(health.SERVICE_NAME), filters.service_name(reflection.SERVICE_NAME)
     )
     return [
+        StreamClosingInterceptor(),
         aio_server_interceptor(filter_=filters.negate(probes)),  # type: ignore[no-untyped-call]
         ServerMetricsInterceptor(),
         ErrorMappingInterceptor(),
         *inner,
     ]
+
+
+class StreamClosingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] # untyped
+    """Serves a handler's response stream by writing each message from the call's own task,
+    and closes the handler's generator there when the call ends, the client's cancellation
+    included.
+
+    Given a generator, gRPC iterates it and, when the client cancels, leaves it suspended
+    where it waits for a write; the garbage collector closes it later in another task, where
+    a context that a wrapper attached across its ``yield`` (OpenTelemetry's server span does)
+    cannot be detached: every cancelled subscription logged "Failed to detach context"."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        if inspect.isasyncgenfunction(handler.unary_stream):
+            return grpc.unary_stream_rpc_method_handler(
+                _written(handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if inspect.isasyncgenfunction(handler.stream_stream):
+            return grpc.stream_stream_rpc_method_handler(
+                _written(handler.stream_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _written(behavior: Callable[..., AsyncGenerator[Any]]) -> Callable[..., Awaitable[None]]:
+    """The stream handler as a coroutine that writes its responses (gRPC's reader-writer API)."""
+
+    async def write_all(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        responses = behavior(request, context)
+        try:
+            async for response in responses:
+                await context.write(response)
+        finally:
+            await responses.aclose()
+
+    return write_all
 
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] # grpc is untyped
