@@ -5,9 +5,13 @@
    subscriber; quotes per second from the first read to an empty backlog.
 2. Latency at a fixed rate: the feed publishes at 5,000 quotes/s; a gRPC subscriber measures
    tick-to-client latency (feed timestamp of the newest quote in each update to its arrival),
-   with one enricher, then with two replicas (the chart's default) sharing the streams.
-3. Enricher memory: resident set sampled every second during (2) with one enricher, and its
-   peak.
+   with one enricher, then with two replicas (the chart's default) sharing the streams. Each
+   update's time is also split where the enricher published it (the enriched stream entry's
+   id is the millisecond Valkey appended it): tick to enriched publication (feed, stream hop,
+   enricher) and publication to the client (MarketData's fan-out, gRPC, the client).
+3. Enricher memory: resident set sampled every second during (2) with one enricher, its peak,
+   and its trend after the first minute (least-squares slope: a leak shows as a steady
+   growth, a one-off allocation does not).
 
 MarketData checks tokens as in production: it verifies with the public half of a development
 key made for the run (``DELTASTREAM_AUTH_PUBLIC_KEY``), and the subscriber sends a viewer's
@@ -120,6 +124,8 @@ class Subscriber(threading.Thread):
         self._target = target
         self._metadata = metadata
         self.latencies_ms: list[float] = []
+        self.published_ms: list[float] = []
+        """Per live update, the part of its latency up to the enricher's publication."""
         self.updates = 0
         self._call: grpc.Future | None = None
         self.ready = threading.Event()
@@ -137,8 +143,9 @@ class Subscriber(threading.Thread):
                 for update in self._call:
                     self.updates += 1
                     if update.stream_id:  # live, not the initial state
-                        latency = (time.time_ns() - update.chain.timestamp_ns) / 1e6
-                        self.latencies_ms.append(latency)
+                        tick_ms = update.chain.timestamp_ns / 1e6
+                        self.latencies_ms.append(time.time_ns() / 1e6 - tick_ms)
+                        self.published_ms.append(bus.stream_id(update.stream_id)[0] - tick_ms)
             except grpc.RpcError:
                 return
 
@@ -214,6 +221,7 @@ def latency(
     platform.start("deltastream.feed", quotes_per_second=str(rate), seed="5")
     time.sleep(min(5.0, seconds / 4))  # warm-up: imports, first chains, caches
     subscriber.latencies_ms.clear()
+    subscriber.published_ms.clear()
     rss = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -222,15 +230,33 @@ def latency(
     peak = _rss_kib(enricher.pid, "VmHWM")
     subscriber.stop()
     platform.stop()
-    latencies = np.array(subscriber.latencies_ms)
+    count = min(len(subscriber.latencies_ms), len(subscriber.published_ms))
+    latencies = np.array(subscriber.latencies_ms[:count])
+    published = np.array(subscriber.published_ms[:count])
     name = f"latency at {rate:,} quotes/s" + (f", {enrichers} enrichers" if enrichers > 1 else "")
     report.add(f"{name}: p50", float(np.percentile(latencies, 50)), "ms")
     report.add(f"{name}: p99", float(np.percentile(latencies, 99)), "ms")
+    for part, values in (
+        ("tick→publish", published),
+        ("publish→client", latencies - published),
+    ):
+        for percent in (50, 99):
+            report.add(f"{name}: {part} p{percent}", float(np.percentile(values, percent)), "ms")
     if enrichers > 1:
         return
     report.add("enricher memory: first sample", rss[0] / 1024, "MiB")
     report.add(f"enricher memory: after {seconds:.0f} s", rss[-1] / 1024, "MiB")
     report.add("enricher memory: peak", peak / 1024, "MiB")
+    if seconds >= 120:  # a slope over a minute or more
+        report.add("enricher memory: trend after the first minute", _trend(rss), "MiB/hour")
+
+
+def _trend(rss_kib: list[int], interval_seconds: float = 1.0, skip_seconds: float = 60.0) -> float:
+    """The least-squares slope of resident memory sampled every ``interval_seconds``, from
+    ``skip_seconds`` on (start-up allocations are not a trend), in MiB per hour."""
+    samples = np.array(rss_kib[int(skip_seconds / interval_seconds) :], dtype=np.float64) / 1024
+    hours = np.arange(samples.size) * interval_seconds / 3600
+    return float(np.polyfit(hours, samples, 1)[0])
 
 
 def run(report: Report, *, quick: bool = False) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REFERENCE = Path(__file__).with_name("reference.json")
+_NAME_WIDTH = 58
 
 
 @dataclass
@@ -34,10 +35,14 @@ class Report:
             reference_text = f"{reference:>14,.2f}"
         else:
             ratio, reference_text = "     -", f"{'-':>14}"
-        return f"  {name:<44} {value:>14,.2f} {reference_text} {ratio}  {self.units[name]}"
+        return (
+            f"  {name:<{_NAME_WIDTH}} {value:>14,.2f} {reference_text} {ratio}  {self.units[name]}"
+        )
 
     def print_summary(self) -> None:
-        print(f"\n  {'figure':<44} {'this run':>14} {'reference':>14} {'ratio':>7}  unit")
+        print(
+            f"\n  {'figure':<{_NAME_WIDTH}} {'this run':>14} {'reference':>14} {'ratio':>7}  unit"
+        )
         for name in self.figures:
             print(self._line(name))
 
