@@ -52,9 +52,10 @@ def server_interceptors(
     *inner: grpc.aio.ServerInterceptor,
 ) -> list[grpc.aio.ServerInterceptor]:
     """Stream closing outermost (it closes the tracing interceptor's response streams in the
-    call's own task), then tracing (its span sees the final status), then RED metrics, then error mapping, then a service's own
-    ``inner`` interceptors (e.g. authentication), so that a refused call is traced and counted
-    too. Health checks and reflection are probes, not traffic: they are not traced."""
+    call's own task), then tracing (its span sees the final status), then RED metrics, then
+    error mapping, then a service's own ``inner`` interceptors (e.g. authentication), so that
+    a refused call is traced and counted too. Health checks and reflection are probes, not
+    traffic: they are not traced."""
     probes = filters.any_of(
         filters.service_name(health.SERVICE_NAME), filters.service_name(reflection.SERVICE_NAME)
     )
