@@ -33,6 +33,7 @@ class HistoryWriter:
     def __init__(self, chains: store.ChainStore, max_pending: int = 256) -> None:
         self._chains = chains
         self._pending: queue.Queue[_Snapshots | None] = queue.Queue(maxsize=max_pending)
+        metrics.HISTORY_WAITING.set_function(self._pending.qsize)
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
         self._thread.start()
 

@@ -13,7 +13,10 @@ __all__ = [
     "BATCH_SECONDS",
     "CONFLICTS",
     "DEAD_LETTERS",
+    "HISTORY_DROPPED",
+    "HISTORY_WAITING",
     "QUOTES_APPLIED",
+    "STORE_WAITING",
     "STREAM_LAG",
     "STREAM_PENDING",
     "TICKS_CONSUMED",
@@ -33,6 +36,14 @@ BATCH_FAILURES = Counter(
 HISTORY_DROPPED = Counter(
     "deltastream_enricher_history_dropped_total",
     "History snapshots not written: the database fell behind or failed.",
+)
+HISTORY_WAITING = Gauge(
+    "deltastream_enricher_history_waiting",
+    "History snapshot writes queued for the database (the oldest are dropped past a bound).",
+)
+STORE_WAITING = Gauge(
+    "deltastream_enricher_store_waiting_batches",
+    "Prepared batches not yet stored and acknowledged (the loop waits past a bound).",
 )
 CONFLICTS = Counter(
     "deltastream_enricher_conflicts_total", "Chain writes retried after a concurrent update."

@@ -75,12 +75,22 @@ class ChainWriter:
         self._lock = threading.Lock()
         self._lost: set[str] = set()
         self._failure: BaseException | None = None
+        self._waiting = 0
+        metrics.STORE_WAITING.set_function(self.waiting)
         self._thread = threading.Thread(target=self._run, name="chain-writer", daemon=True)
         self._thread.start()
 
     def submit(self, batch: PreparedBatch) -> None:
         """Queue a batch; waits while ``max_batches`` are queued."""
+        with self._lock:
+            self._waiting += 1
         self._pending.put(batch)
+
+    def waiting(self) -> int:
+        """Batches submitted and not yet stored, skipped or dropped (queued, or held for the
+        next write until the interval is up)."""
+        with self._lock:
+            return self._waiting
 
     def flush(self) -> None:
         """Write what is queued now, and wait until every batch submitted so far is stored,
@@ -119,6 +129,8 @@ class ChainWriter:
                     self._last_write = time.monotonic()
                     self._write(batches)
             finally:
+                with self._lock:
+                    self._waiting -= sum(isinstance(item, PreparedBatch) for item in items)
                 for _ in items:
                     self._pending.task_done()
             if _Signal.CLOSE in items:

@@ -12,6 +12,7 @@ from typing import Any
 import pymongo
 import pytest
 import redis
+from prometheus_client import REGISTRY
 
 from deltastream import bus, store
 from deltastream import store as store_module
@@ -104,9 +105,12 @@ def test_batches_within_the_interval_are_stored_in_one_write_and_acknowledged_to
     threading.Event().wait(0.5)
     assert writes == [23]
     assert _pending(redis_client, underlying) == 10 + 6 + 4  # waiting for the interval
+    assert writer.waiting() == 3
+    assert REGISTRY.get_sample_value("deltastream_enricher_store_waiting_batches") == 3
     assert _flushed_within(writer, 30.0), "a flush does not wait for the interval"
 
     assert writes == [23, 10 + 6 + 4]
+    assert writer.waiting() == 0
     assert writer.settle() == frozenset()
     assert _pending(redis_client, underlying) == 0
     chains = {d["_id"]: d for d in mongo_db[store_module.LATEST].find({"underlying": underlying})}
