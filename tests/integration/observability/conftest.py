@@ -123,6 +123,11 @@ def _run(
         _replay(processes, directory, underlying, ports["feed"], files["feed"])
         first_update = next(updates)
         first_push = feed.expect("chain")
+        wait_for(  # subscribers are sent a chain before it is stored (GetChain reads the store)
+            lambda: value(scrape(ports["enricher"]), "deltastream_quotes_applied_total") > 0,
+            WAIT_SECONDS,
+            "the enricher never stored the chain",
+        )
         _call_unary_methods(stub, underlying, first_update.chain.expiry)
         _call_rest_routes(ports["gateway"], tokens.token(Role.VIEWER), underlying)
         updates.cancel()
