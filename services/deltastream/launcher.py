@@ -95,13 +95,22 @@ class ServiceProcess:
     endpoints: tuple[str, ...] = ()
 
 
+def bind_host() -> str:
+    """The interface every service listens on: this machine only, unless
+    ``DELTASTREAM_BIND_HOST`` says otherwise (e.g. ``0.0.0.0`` to serve other machines)."""
+    return os.environ.get("DELTASTREAM_BIND_HOST", "127.0.0.1")
+
+
 def _service(metrics_ports: Iterator[int], name: str, module: str, **extra: str) -> ServiceProcess:
     """A service with a metrics port of its own and ``extra`` settings (those named ``*port``
-    are shown as its endpoints)."""
+    are shown as its endpoints, and make it listen on ``bind_host``)."""
     port = next(metrics_ports)
+    host = bind_host()
     endpoints = tuple(f"{key}={value}" for key, value in extra.items() if key.endswith("port"))
-    environment = {"DELTASTREAM_METRICS_PORT": str(port)}
-    environment.update({f"DELTASTREAM_{key.upper()}": value for key, value in extra.items()})
+    hosts = {key.replace("port", "host"): host for key in extra if key.endswith("_port")}
+    environment = {"DELTASTREAM_METRICS_PORT": str(port), "DELTASTREAM_METRICS_HOST": host}
+    settings = {**extra, **hosts}
+    environment.update({f"DELTASTREAM_{key.upper()}": value for key, value in settings.items()})
     return ServiceProcess(name, module, environment, (f"metrics=:{port}", *endpoints))
 
 

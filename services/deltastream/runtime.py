@@ -25,7 +25,7 @@ def start_service(service: str, settings: ServiceSettings) -> threading.Event:
     configure_logging(service, settings.log_level)
     configure_tracing(service)
     if settings.metrics_port:
-        server, _ = start_http_server(settings.metrics_port, addr="0.0.0.0")  # noqa: S104 - scraped by Prometheus
+        server, _ = start_http_server(settings.metrics_port, addr=settings.metrics_host)
         log.info("metrics listening", extra={"metrics_port": server.server_port})
     stop = threading.Event()
 

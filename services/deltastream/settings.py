@@ -30,6 +30,10 @@ class ServiceSettings(BaseSettings):
     metrics_port: int = Field(
         default=9100, ge=0, le=65535, description="Port of the Prometheus /metrics endpoint."
     )
+    metrics_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - scraped by Prometheus from another pod
+        description="Interface the /metrics endpoint binds.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level name.")
     expiry_timezone: str = Field(default="Asia/Kolkata", description="The exchange's time zone.")
     expiry_close: dt.time = Field(
