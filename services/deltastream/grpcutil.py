@@ -68,6 +68,22 @@ def server_interceptors(
     ]
 
 
+def rewrapped(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any]) -> Any:
+    """A method handler of the same kind and (de)serializers as ``handler``, with ``behavior``
+    (a wrapper of the handler's own) in place of its behavior."""
+    factory = {
+        (False, False): grpc.unary_unary_rpc_method_handler,
+        (False, True): grpc.unary_stream_rpc_method_handler,
+        (True, False): grpc.stream_unary_rpc_method_handler,
+        (True, True): grpc.stream_stream_rpc_method_handler,
+    }[handler.request_streaming, handler.response_streaming]
+    return factory(
+        behavior,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
 class StreamClosingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] # untyped
     """Serves a handler's response stream by writing each message from the call's own task,
     and closes the handler's generator there when the call ends, the client's cancellation
@@ -87,17 +103,9 @@ class StreamClosingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
         if handler is None:
             return handler
         if inspect.isasyncgenfunction(handler.unary_stream):
-            return grpc.unary_stream_rpc_method_handler(
-                _written(handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return rewrapped(handler, _written(handler.unary_stream))
         if inspect.isasyncgenfunction(handler.stream_stream):
-            return grpc.stream_stream_rpc_method_handler(
-                _written(handler.stream_stream),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return rewrapped(handler, _written(handler.stream_stream))
         return handler
 
 
@@ -127,17 +135,9 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler is None:
             return handler
         if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return rewrapped(handler, _wrap_unary(handler.unary_unary))
         if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return rewrapped(handler, _wrap_stream(handler.unary_stream))
         return handler
 
 
