@@ -42,7 +42,9 @@ def _max_pain_by_brute_force(strikes: list[float], calls: list[int], puts: list[
 
 def test_chain_analytics_of_a_priced_chain(market: Market, analytics: Stub) -> None:
     expiry = expiry_in(7)
-    market.publish(expiry, sigma=0.2, adjust=with_open_interest(_put_heavy))
+    # seven dates ahead is 6.4 to 7.4 days to the close, by the time of day: ±700 reaches both
+    # 25-delta wings at 20% over all of it, ±500 misses the call wing past about 7.2 days
+    market.publish(expiry, sigma=0.2, strikes=15, adjust=with_open_interest(_put_heavy))
 
     reply = analytics.GetChainAnalytics(
         pb.GetChainAnalyticsRequest(underlying=market.underlying.lower()), timeout=TIMEOUT
