@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from deltastream.analytics.compute import NANOSECONDS_PER_DAY, start_of_day_ns
 from deltastream.market.quotes import OptionQuote, OptionType
 from deltastream.v1 import analytics_pb2 as pb
 from deltastream.v1 import analytics_pb2_grpc
@@ -66,7 +67,10 @@ def test_chain_analytics_of_a_priced_chain(market: Market, analytics: Stub) -> N
 
 def test_build_up_against_the_first_snapshot_of_the_day(market: Market, analytics: Stub) -> None:
     expiry = expiry_in(7)
-    start_ns = time.time_ns()
+    now_ns = time.time_ns()
+    # the default baseline is the first snapshot since 00:00 UTC: both updates on that day, so
+    # that the second (a second later) is not on the next one when run just before midnight
+    start_ns = min(now_ns, start_of_day_ns(now_ns) + NANOSECONDS_PER_DAY - 2 * 10**9)
     market.publish(expiry, spot=24_000, timestamp_ns=start_ns)
     # the underlying rallies: calls gain and their open interest grows, puts lose and shrink
     market.publish(
@@ -179,10 +183,10 @@ def test_term_structure_of_two_expiries(market: Market, analytics: Stub) -> None
 def test_surface_of_flat_smiles_is_flat_and_free_of_arbitrage(
     market: Market, analytics: Stub
 ) -> None:
-    near, far = expiry_in(5), expiry_in(30)
+    near, far, unfit = expiry_in(5), expiry_in(30), expiry_in(60)
     market.publish(near, sigma=0.2, strikes=15)
     market.publish(far, sigma=0.2, strikes=15)
-    market.publish(expiry_in(60), sigma=0.2, strikes=3)  # too few strikes to fit
+    market.publish(unfit, sigma=0.2, strikes=3)  # too few strikes to fit
 
     grid = [-0.02, -0.01, 0.0, 0.01, 0.02]
     reply = analytics.GetSurface(
@@ -193,7 +197,7 @@ def test_surface_of_flat_smiles_is_flat_and_free_of_arbitrage(
     assert [s.quotes for s in reply.slices] == [15, 15]
     assert not any(s.butterfly_arbitrage for s in reply.slices)
     assert list(reply.calendar_arbitrage) == [False]
-    assert [s.expiry for s in reply.skipped] == [expiry_in(60).isoformat()]
+    assert [s.expiry for s in reply.skipped] == [unfit.isoformat()]
     assert list(reply.log_moneyness) == grid
     assert len(reply.rows) == 2
     for row, fitted in zip(reply.rows, reply.slices, strict=True):

@@ -251,14 +251,15 @@ def test_a_missing_chain_is_not_found_with_exit_2(
     assert code == 2
     assert err.startswith("error: NOT_FOUND: ")
 
-    market.publish(expiry_in(7))
+    published, missing = expiry_in(7), expiry_in(8)
+    market.publish(published)
     code, _, err = _run(
-        capsys, "chain", market.underlying, "--expiry", expiry_in(8).isoformat(),
+        capsys, "chain", market.underlying, "--expiry", missing.isoformat(),
         "--target", marketdata_target,
     )  # fmt: skip
     assert code == 2
     assert err.startswith("error: NOT_FOUND: ")
-    assert expiry_in(8).isoformat() in err
+    assert missing.isoformat() in err
 
 
 def test_history_without_any_chain_is_not_found(
@@ -296,7 +297,8 @@ def test_an_unreachable_server_is_reported_with_exit_1(command: str, capsys: Cap
 def test_the_target_can_come_from_the_environment(
     market: Market, marketdata_target: str, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    market.publish(expiry_in(7))
+    expiry = expiry_in(7)
+    market.publish(expiry)
     monkeypatch.setenv("DELTASTREAM_MARKETDATA_TARGET", marketdata_target)
     code, out, _ = _run(capsys, "expiries", market.underlying)
-    assert (code, out.strip()) == (0, expiry_in(7).isoformat())
+    assert (code, out.strip()) == (0, expiry.isoformat())

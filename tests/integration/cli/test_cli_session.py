@@ -74,7 +74,8 @@ def test_login_stores_a_private_session_that_every_command_uses(
     marketdata_target: str,
     session_store: SessionStore,
 ) -> None:
-    market.publish(expiry_in(7))
+    expiry = expiry_in(7)
+    market.publish(expiry)
     code, out, _ = run(
         "login", "--user", auth.admin, "--password-stdin", "--auth-target", auth.target,
         stdin=auth.password + "\n",
@@ -92,7 +93,7 @@ def test_login_stores_a_private_session_that_every_command_uses(
     )
 
     code, out, _ = run("expiries", market.underlying, "--target", marketdata_target)
-    assert (code, out) == (0, f"{expiry_in(7).isoformat()}\n")
+    assert (code, out) == (0, f"{expiry.isoformat()}\n")
     code, out, _ = run("whoami")
     assert (code, out) == (0, f"{auth.admin} (admin) with an access token\n")
 
@@ -141,12 +142,13 @@ def test_an_expired_access_token_is_renewed_and_the_new_pair_stored(
     marketdata_target: str,
     session_store: SessionStore,
 ) -> None:
-    market.publish(expiry_in(7))
+    expiry = expiry_in(7)
+    market.publish(expiry)
     session_store.save(dataclasses.replace(logged_in, access_token_expires_at=0.0))
 
     code, out, _ = run("expiries", market.underlying, "--target", marketdata_target)
 
-    assert (code, out) == (0, f"{expiry_in(7).isoformat()}\n")
+    assert (code, out) == (0, f"{expiry.isoformat()}\n")
     renewed = session_store.load()
     assert renewed is not None
     assert renewed.refresh_token != logged_in.refresh_token
@@ -228,7 +230,8 @@ def test_an_api_key_from_the_environment_is_sent_instead_of_the_session(
     marketdata_target: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    market.publish(expiry_in(7))
+    expiry = expiry_in(7)
+    market.publish(expiry)
     admin = bearer_metadata(logged_in.access_token)
     request = auth_pb2.CreateApiKeyRequest(name="desk-feed", roles=[auth_pb2.ROLE_VIEWER])
     created = _auth_call(auth, "CreateApiKey", request, admin)
@@ -237,7 +240,7 @@ def test_an_api_key_from_the_environment_is_sent_instead_of_the_session(
 
     monkeypatch.setenv("DELTASTREAM_API_KEY", key)
     code, out, _ = run("expiries", market.underlying, "--target", marketdata_target)
-    assert (code, out) == (0, f"{expiry_in(7).isoformat()}\n")
+    assert (code, out) == (0, f"{expiry.isoformat()}\n")
     code, out, _ = run("whoami", "--auth-target", auth.target, "--json")
     assert code == 0
     assert out == '{"subject": "desk-feed", "roles": ["viewer"], "credential": "api key"}\n'

@@ -85,7 +85,8 @@ def _scale(emulator: EmulatorThread, namespace: str, health: int) -> None:
     wait_for(lambda: _get(f"http://127.0.0.1:{health}/healthz"), timeout=30, what="health")
     emulator.create(
         f"/apis/deltastream.io/v1alpha1/namespaces/{namespace}/markethoursscalers",
-        scaler(sessions=ALWAYS, calendar=None, specialSessions=None),
+        # no holidays either: on the example's 2026-12-25 "always" would not run (off-hours)
+        scaler(sessions=ALWAYS, calendar=None, holidays=None, specialSessions=None),
     )
 
     def bounds() -> bool:
