@@ -17,7 +17,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from deltastream import store
 from deltastream.errors import InvalidArgumentError, NotFoundError
+from deltastream.expiries import unexpired_chains
 from deltastream.market.chain import chain_key
+from deltastream.market.enrichment import ExpiryConvention
 
 Document = dict[str, Any]
 
@@ -43,8 +45,9 @@ _SMILE_PROJECTION = {
 
 
 class AnalyticsQueries:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], convention: ExpiryConvention) -> None:
         self._db = db
+        self._convention = convention
 
     async def latest(self, underlying: str, expiry: dt.date | None) -> Document:
         """The latest chain; the nearest unexpired expiry when ``expiry`` is None."""
@@ -59,20 +62,17 @@ class AnalyticsQueries:
         return document
 
     async def unexpired_chains(
-        self, underlying: str, projection: dict[str, int] | None = None
+        self, underlying: str, projection: dict[str, int] | None = None, now_ns: int | None = None
     ) -> list[Document]:
-        """The latest chains of unexpired expiries, nearest first (only the smile's columns
-        unless ``projection`` says otherwise)."""
-        today = dt.datetime.now(dt.UTC).date().isoformat()
-        cursor = (
-            self._db[store.LATEST]
-            .find(
-                {"underlying": underlying, "expiry": {"$gte": today}},
-                projection or _SMILE_PROJECTION,
-            )
-            .sort("expiry", ASCENDING)
+        """The latest chains of expiries not past their close at ``now_ns`` (default: now),
+        nearest first (only the smile's columns unless ``projection`` says otherwise)."""
+        return await unexpired_chains(
+            self._db[store.LATEST],
+            underlying,
+            self._convention,
+            projection or _SMILE_PROJECTION,
+            now_ns,
         )
-        return [document async for document in cursor]
 
     async def baseline(self, underlying: str, expiry: str, since_ns: int) -> Document | None:
         """The first stored snapshot of the chain at or after ``since_ns``."""

@@ -36,7 +36,8 @@ async def create_server(settings: AnalyticsSettings) -> RunningServer:
     redis_client = redis.asyncio.Redis.from_url(settings.redis_url, decode_responses=False)
     interceptor = auth.auth_interceptor(settings, redis_client, METHOD_ROLES, scope="analytics")
     servicer = AnalyticsServicer(
-        AnalyticsQueries(mongo[settings.mongo_db]), settings.iv_history_max_samples
+        AnalyticsQueries(mongo[settings.mongo_db], settings.expiry_convention()),
+        settings.iv_history_max_samples,
     )
     server, port = await start_server(
         settings.grpc_host,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import time
 from typing import Any
 
 from pymongo import ASCENDING
@@ -12,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from deltastream import store
 from deltastream.errors import InvalidArgumentError, NotFoundError
+from deltastream.expiries import unexpired_chains
 from deltastream.market.chain import chain_key
 from deltastream.market.enrichment import ExpiryConvention
 
@@ -37,19 +37,10 @@ class ChainQueries:
 
     async def expiries(self, underlying: str, now_ns: int | None = None) -> list[str]:
         """Expiries with a chain that have not expired yet (before their close), nearest first."""
-        now_ns = time.time_ns() if now_ns is None else now_ns
-        today = dt.date.fromordinal(self._convention.trading_day(now_ns)).isoformat()
-        cursor = (
-            self._db[store.LATEST]
-            .find({"underlying": underlying, "expiry": {"$gte": today}}, {"expiry": 1})
-            .sort("expiry", ASCENDING)
+        chains = await unexpired_chains(
+            self._db[store.LATEST], underlying, self._convention, {"expiry": 1}, now_ns
         )
-        return [
-            document["expiry"]
-            async for document in cursor
-            if self._convention.time_to_expiry(dt.date.fromisoformat(document["expiry"]), now_ns)
-            > 0
-        ]
+        return [document["expiry"] for document in chains]
 
     async def history(
         self,

@@ -95,8 +95,13 @@ def market(redis_client: redis.Redis, make_consumer: MakeConsumer, underlying: s
 
 
 @pytest.fixture
-def analytics_server(server_settings: dict[str, Any]) -> Iterator[ServerThread]:
-    server = ServerThread(create_server(AnalyticsSettings(**server_settings)))
+def analytics_server(
+    server_settings: dict[str, Any], request: pytest.FixtureRequest
+) -> Iterator[ServerThread]:
+    """The server; a test parametrizes it indirectly with settings of its own, such as another
+    expiry convention (``expiry_timezone``, ``expiry_close``)."""
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    server = ServerThread(create_server(AnalyticsSettings(**server_settings, **overrides)))
     yield server
     server.stop()
 

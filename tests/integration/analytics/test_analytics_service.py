@@ -3,6 +3,7 @@ quotes priced at known volatilities."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 
@@ -210,6 +211,45 @@ def test_surface_of_flat_smiles_is_flat_and_free_of_arbitrage(
     )
     assert len(default.log_moneyness) == 17
     assert [row.time_to_expiry for row in default.rows] == [0.05]
+
+
+# Expiries close at 00:00 UTC of their date: a chain of today's date (in UTC) has closed at any
+# hour the test runs, which a filter on the UTC date alone misses.
+@pytest.mark.parametrize(
+    "analytics_server",
+    [{"expiry_timezone": "UTC", "expiry_close": dt.time(0, 0)}],
+    indirect=True,
+    ids=["close-00:00-UTC"],
+)
+def test_a_chain_past_its_close_is_no_longer_the_nearest_nor_on_the_curves(
+    market: Market, analytics: Stub
+) -> None:
+    closed, near, far = expiry_in(0), expiry_in(5), expiry_in(30)
+    # priced a day ago, while it was live (the enricher's own convention closes it at 15:30 IST)
+    market.publish(closed, strikes=15, timestamp_ns=time.time_ns() - NANOSECONDS_PER_DAY)
+    market.publish(near, sigma=0.18, strikes=15)
+    market.publish(far, sigma=0.22, strikes=15)
+    underlying = market.underlying
+
+    nearest = analytics.GetChainAnalytics(
+        pb.GetChainAnalyticsRequest(underlying=underlying), timeout=TIMEOUT
+    )
+    term = analytics.GetTermStructure(
+        pb.GetTermStructureRequest(underlying=underlying), timeout=TIMEOUT
+    )
+    surface = analytics.GetSurface(pb.GetSurfaceRequest(underlying=underlying), timeout=TIMEOUT)
+
+    assert nearest.expiry == near.isoformat()
+    assert [p.expiry for p in term.points] == [near.isoformat(), far.isoformat()]
+    assert [s.expiry for s in [*surface.slices, *surface.skipped]] == [
+        near.isoformat(),
+        far.isoformat(),
+    ]
+    asked = analytics.GetChainAnalytics(
+        pb.GetChainAnalyticsRequest(underlying=underlying, expiry=closed.isoformat()),
+        timeout=TIMEOUT,
+    )
+    assert asked.expiry == closed.isoformat()  # still there when asked for by its date
 
 
 def test_surface_without_a_fittable_smile_is_not_found(market: Market, analytics: Stub) -> None:
