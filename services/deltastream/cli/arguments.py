@@ -69,7 +69,41 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+class _LocalTime(dt.tzinfo):
+    """This machine's local time (``TZ``, else the system's zone): each time gets the offset and
+    abbreviation in force at its own instant, as ``datetime.astimezone()`` gives them, so a time
+    on the other side of a daylight-saving change is not off by an hour. A wall time that occurs
+    twice (clocks going back) tells its two instants apart by ``fold``."""
+
+    def fromutc(self, moment: dt.datetime) -> dt.datetime:
+        if moment.tzinfo is not self:
+            raise ValueError("fromutc: the datetime's tzinfo is not this zone")
+        instant = moment.replace(tzinfo=dt.UTC)
+        wall = instant.astimezone().replace(tzinfo=None)
+        # a naive wall time is read as its first occurrence (fold 0): another instant means
+        # this one is the second occurrence
+        fold = 0 if wall.astimezone() == instant else 1
+        return wall.replace(tzinfo=self, fold=fold)
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta | None:
+        return None if moment is None else self._fixed(moment).utcoffset()
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, moment: dt.datetime | None) -> str | None:
+        return None if moment is None else self._fixed(moment).tzname()
+
+    def __repr__(self) -> str:
+        return "local time"
+
+    @staticmethod
+    def _fixed(moment: dt.datetime) -> dt.datetime:
+        """The wall time ``moment`` (with its fold) as a local time of a fixed offset."""
+        return moment.replace(tzinfo=None).astimezone()
+
+
 def local_zone() -> dt.tzinfo:
-    """The time zone of this machine (as a fixed offset from UTC)."""
-    zone = dt.datetime.now().astimezone().tzinfo
-    return zone if zone is not None else dt.UTC
+    """The time zone of this machine, with the offset and abbreviation (EST, EDT, IST...) in
+    force at each time converted, not those of the moment this is called."""
+    return _LocalTime()

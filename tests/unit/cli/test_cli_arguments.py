@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import time
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from deltastream.cli import arguments
+from deltastream.cli import arguments, render
 from deltastream.cli.__main__ import build_parser
 from deltastream.cli.settings import ClientSettings
 
@@ -63,6 +65,46 @@ def test_history_defaults_to_the_last_hour() -> None:
 def test_the_time_zone_flag_takes_an_iana_name() -> None:
     assert _parse("expiries", "NIFTY", "--tz", "Asia/Kolkata").tz == ZoneInfo("Asia/Kolkata")
     assert _parse("expiries", "NIFTY").tz is None
+
+
+@pytest.fixture
+def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time is New York's (EST/EDT) for the test, then what it was."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _ns(utc: dt.datetime) -> int:
+    return int(utc.replace(tzinfo=dt.UTC).timestamp()) * 1_000_000_000
+
+
+@pytest.mark.usefixtures("new_york")
+def test_the_local_zone_uses_the_offset_of_each_time_across_daylight_saving() -> None:
+    zone = arguments.local_zone()  # one zone for the whole run: whichever season it is now
+    assert render.timestamp_text(_ns(dt.datetime(2026, 7, 1, 16)), zone, with_zone=True) == (
+        "2026-07-01 12:00:00.000 EDT"
+    )
+    assert render.timestamp_text(_ns(dt.datetime(2026, 1, 15, 16)), zone, with_zone=True) == (
+        "2026-01-15 11:00:00.000 EST"
+    )
+
+
+@pytest.mark.usefixtures("new_york")
+def test_the_local_zone_tells_apart_the_hour_that_repeats_when_clocks_go_back() -> None:
+    zone = arguments.local_zone()
+    # 2026-11-01: 01:00-02:00 happens twice in New York, first EDT (UTC-4) then EST (UTC-5)
+    first, second = (
+        dt.datetime(2026, 11, 1, hour, 30, tzinfo=dt.UTC).astimezone(zone) for hour in (5, 6)
+    )
+    assert [first.strftime("%H:%M %Z"), second.strftime("%H:%M %Z")] == ["01:30 EDT", "01:30 EST"]
+    assert [first.utcoffset(), second.utcoffset()] == [
+        dt.timedelta(hours=-4),
+        dt.timedelta(hours=-5),
+    ]
+    assert second.astimezone(dt.UTC) - first.astimezone(dt.UTC) == dt.timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
