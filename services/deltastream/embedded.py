@@ -66,12 +66,11 @@ def embedded_valkey(data_dir: Path, *, durable: bool = False) -> Iterator[str]:
 
 @contextlib.contextmanager
 def embedded_mongo(data_dir: Path, *, timeout: float = 30.0) -> Iterator[str]:
-    """A SecantusDB server (MongoDB wire protocol over WiredTiger) in a child process; yields
-    its URI once it answers ``ping``."""
+    """A SecantusDB server (MongoDB wire protocol over WiredTiger) in a child process, without
+    its TTL monitor (``embedded_mongo``); yields its URI once it answers ``ping``."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--storage-path", str(data_dir), "--log-level", "WARNING"]
+    command = [sys.executable, "-m", "deltastream.embedded_mongo", str(data_dir), str(port)]
     with (data_dir / "secantus.log").open("ab") as log_file:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603
     uri = f"mongodb://127.0.0.1:{port}/"
