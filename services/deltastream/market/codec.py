@@ -184,6 +184,31 @@ def _decode_message(kind: bytes, payload: bytes) -> Tick:
     except DecodeError:
         raise MalformedEntryError("pb: not a deltastream.v1.OptionQuote") from None
     option_type = _MESSAGE_OPTION_TYPES.get(quote.option_type)
+    bid, ask, last, strike = quote.bid, quote.ask, quote.last, quote.strike
+    volume, open_interest, timestamp_ns = quote.volume, quote.open_interest, quote.timestamp_ns
+    if (
+        option_type is not None
+        and 0.0 <= bid < math.inf  # comparisons are false for NaN
+        and 0.0 <= ask < math.inf
+        and 0.0 <= last < math.inf
+        and 0.0 < strike < math.inf
+        and volume >= 0
+        and open_interest >= 0
+        and timestamp_ns > 0
+        and not (bid > 0 and ask > 0 and bid > ask)
+    ):
+        # the common, valid quote in one test; the symbol before the expiry, as below
+        underlying = _message_symbol(quote.underlying)
+        expiry = _message_expiry(quote.expiry)
+        return OptionQuote(
+            underlying, expiry, strike, option_type, bid, ask, last, volume, open_interest,
+            timestamp_ns,
+        )  # fmt: skip
+    return _checked_message_quote(quote, option_type)
+
+
+def _checked_message_quote(quote: pb.OptionQuote, option_type: OptionType | None) -> OptionQuote:
+    """A quote message field by field, naming the first value that is wrong."""
     if option_type is None:
         raise MalformedEntryError(f"option_type: expected CALL or PUT, got {quote.option_type}")
     bid = _finite(quote.bid, "bid")
@@ -192,7 +217,7 @@ def _decode_message(kind: bytes, payload: bytes) -> Tick:
         raise MalformedEntryError(f"bid {bid} above ask {ask}")
     return OptionQuote(
         underlying=_message_symbol(quote.underlying),
-        expiry=_parse_date(_message_text(quote.expiry, "expiry"), b"expiry"),
+        expiry=_message_expiry(quote.expiry),
         strike=_finite(quote.strike, "strike", positive=True),
         option_type=option_type,
         bid=bid,
@@ -210,8 +235,14 @@ def _message_text(text: str, name: str) -> bytes:
     return text.encode()
 
 
+@functools.lru_cache(maxsize=1024)  # as _parse_symbol: a few recur, errors are not cached
 def _message_symbol(text: str) -> str:
     return _parse_symbol(_message_text(text, "underlying"), b"underlying")
+
+
+@functools.lru_cache(maxsize=1024)
+def _message_expiry(text: str) -> dt.date:
+    return _parse_date(_message_text(text, "expiry"), b"expiry")
 
 
 def _message_timestamp(value: int) -> int:
