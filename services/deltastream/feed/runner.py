@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import redis
 
@@ -54,18 +54,23 @@ def release_schedule(
             released += count
 
 
-class Publisher(Protocol):
+Encoded = TypeVar("Encoded")
+
+
+class Publisher(Protocol[Encoded]):
     """Where the synthetic feed's releases go: a ``TickPublisher`` in the service."""
 
-    def publish(self, ticks: Sequence[Tick]) -> int: ...
+    def encode(self, ticks: Sequence[Tick]) -> Encoded: ...
+
+    def send(self, batch: Encoded) -> int: ...
 
 
-def run_synthetic(settings: FeedSettings, publisher: Publisher, stop: threading.Event) -> int:
+def run_synthetic(settings: FeedSettings, publisher: Publisher[Any], stop: threading.Event) -> int:
     """Publish the synthetic market at the configured rate until stopped; returns the count.
 
-    The ticks of a release are made ahead of it, bear the instant it is due, and are published
-    at that instant: a tick's time is when it enters the stream, not the start of the market
-    model's pricing before it, and a release published late keeps the instant it was due, so
+    The ticks of a release are made and encoded ahead of it, bear the instant it is due, and
+    are sent at that instant: a tick's time is when it enters the stream, not the start of the
+    market model's pricing before it, and a release sent late keeps the instant it was due, so
     its lateness counts in the tick-to-client latency. The releases keep to the clock, their
     publication's own time included.
     """
@@ -77,9 +82,10 @@ def run_synthetic(settings: FeedSettings, publisher: Publisher, stop: threading.
     )
     for release in schedule:
         ticks = market.ticks(release.count, started_ns + round(release.offset_seconds * 1e9))
+        batch = publisher.encode(ticks)
         if stop.wait(max(started + release.offset_seconds - time.monotonic(), 0.0)):
             break
-        published += publisher.publish(ticks)
+        published += publisher.send(batch)
     return published
 
 

@@ -46,13 +46,19 @@ def test_the_releases_never_run_ahead_of_the_rate_nor_lag_a_tick_behind(
 
 
 class _Recorder:
-    """Keeps each publication's ticks and the wall-clock time it happened."""
+    """Keeps each publication's ticks and the wall-clock time it was sent, and counts the
+    releases encoded."""
 
     def __init__(self) -> None:
         self.publications: list[tuple[int, list[Tick]]] = []
+        self.encoded = 0
 
-    def publish(self, ticks: Sequence[Tick]) -> int:
-        self.publications.append((time.time_ns(), list(ticks)))
+    def encode(self, ticks: Sequence[Tick]) -> list[Tick]:
+        self.encoded += 1
+        return list(ticks)
+
+    def send(self, ticks: list[Tick]) -> int:
+        self.publications.append((time.time_ns(), ticks))
         return len(ticks)
 
 
@@ -80,6 +86,7 @@ def test_a_stop_ends_the_feed_before_its_next_release() -> None:
     settings = FeedSettings(quotes_per_second=1000, publish_interval_seconds=0.05, metrics_port=0)
     assert run_synthetic(settings, recorder, stop) == 0
     assert recorder.publications == []
+    assert recorder.encoded == 1  # the next release is encoded while it is waited for
 
 
 @pytest.mark.parametrize("interval", [0.01, 0.1])
