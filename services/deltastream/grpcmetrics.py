@@ -17,6 +17,8 @@ from typing import Any
 import grpc
 from prometheus_client import Counter, Histogram
 
+from deltastream.grpchandlers import rewrapped
+
 _LABELS = ("grpc_service", "grpc_method", "grpc_type")
 
 STARTED = Counter("deltastream_grpc_server_started_total", "RPCs started on the server.", _LABELS)
@@ -61,16 +63,12 @@ class ServerMetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
             return handler
         method = handler_call_details.method
         if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                _measure_unary(handler.unary_unary, method_labels(method, False)),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+            return rewrapped(
+                handler, _measure_unary(handler.unary_unary, method_labels(method, False))
             )
         if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                _measure_stream(handler.unary_stream, method_labels(method, True)),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+            return rewrapped(
+                handler, _measure_stream(handler.unary_stream, method_labels(method, True))
             )
         return handler
 

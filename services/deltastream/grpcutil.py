@@ -27,6 +27,7 @@ from deltastream.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from deltastream.grpchandlers import rewrapped
 from deltastream.grpcmetrics import ServerMetricsInterceptor
 
 _STATUS_OF: tuple[tuple[type[DeltaStreamError], grpc.StatusCode], ...] = (
@@ -66,22 +67,6 @@ def server_interceptors(
         ErrorMappingInterceptor(),
         *inner,
     ]
-
-
-def rewrapped(handler: grpc.RpcMethodHandler, behavior: Callable[..., Any]) -> Any:
-    """A method handler of the same kind and (de)serializers as ``handler``, with ``behavior``
-    (a wrapper of the handler's own) in place of its behavior."""
-    factory = {
-        (False, False): grpc.unary_unary_rpc_method_handler,
-        (False, True): grpc.unary_stream_rpc_method_handler,
-        (True, False): grpc.stream_unary_rpc_method_handler,
-        (True, True): grpc.stream_stream_rpc_method_handler,
-    }[handler.request_streaming, handler.response_streaming]
-    return factory(
-        behavior,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
-    )
 
 
 class StreamClosingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] # untyped

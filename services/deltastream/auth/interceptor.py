@@ -24,6 +24,7 @@ from deltastream.errors import (
     RateLimitedError,
     UnauthenticatedError,
 )
+from deltastream.grpchandlers import rewrapped
 from deltastream.grpcutil import status_of
 
 MethodRoles = Mapping[str, Role | None]
@@ -109,17 +110,9 @@ def _refuse(method: str) -> Admit:
 
 
 def _guarded(handler: grpc.RpcMethodHandler, admit: Admit) -> grpc.RpcMethodHandler:
-    codecs = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
-    }
-    if handler.unary_unary is not None:
-        return grpc.unary_unary_rpc_method_handler(_unary(handler.unary_unary, admit), **codecs)
-    if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(_stream(handler.unary_stream, admit), **codecs)
-    if handler.stream_unary is not None:
-        return grpc.stream_unary_rpc_method_handler(_unary(handler.stream_unary, admit), **codecs)
-    return grpc.stream_stream_rpc_method_handler(_stream(handler.stream_stream, admit), **codecs)
+    if handler.response_streaming:
+        return rewrapped(handler, _stream(handler.unary_stream or handler.stream_stream, admit))
+    return rewrapped(handler, _unary(handler.unary_unary or handler.stream_unary, admit))
 
 
 def _unary(behavior: Callable[..., Awaitable[Any]], admit: Admit) -> Callable[..., Awaitable[Any]]:
