@@ -11,7 +11,7 @@ import importlib
 
 from bench.report import Report
 
-BENCHMARKS = ("quant", "pipeline", "serving")
+BENCHMARKS = ("quant", "enricher", "pipeline", "serving")
 
 
 def main() -> None:
