@@ -62,6 +62,14 @@ def tick_fields(tick: Tick, traceparent: str | None = None) -> tuple[bytes | str
         fields: tuple[bytes | str, ...] = (b"kind", b"u", b"pb", underlying_message(tick))
     else:
         fields = (b"kind", b"q", b"pb", quote_message(tick))
+    return with_traceparent(fields, traceparent)
+
+
+def with_traceparent(
+    fields: tuple[bytes | str, ...], traceparent: str | None
+) -> tuple[bytes | str, ...]:
+    """An entry's fields with the publishing span's ``tp`` after them (unchanged without one):
+    the feed encodes a release ahead and adds the traceparent of the span that sends it."""
     return (*fields, b"tp", traceparent) if traceparent else fields
 
 
