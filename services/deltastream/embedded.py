@@ -40,12 +40,54 @@ class EmbeddedUrls:
     mongo_uri: str
 
 
+_MAX_PORT = 65536
+_handed_out: set[int] = set()
+_handed_out_lock = threading.Lock()
+
+
 def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
+    """A TCP port on the loopback interface that nothing listens on right now and that this
+    process has not handed out before.
+
+    The kernel may give the same ephemeral port to two ``bind(0)`` calls in a row once the
+    first socket is closed, so ports taken one after another for several servers could
+    coincide, and the second server would fail with "Address already in use"."""
+    with _handed_out_lock:
+        while True:
+            port = _unbound_port()
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+
+
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive free loopback ports, none handed out before (for a
+    platform that listens on a base port and the ones after it)."""
+    with _handed_out_lock:
+        while True:
+            base = _unbound_port()
+            run = range(base, base + count)
+            if run.stop <= _MAX_PORT and _handed_out.isdisjoint(run) and _all_free(run):
+                _handed_out.update(run)
+                return base
+
+
+def _unbound_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _all_free(ports: range) -> bool:
+    with contextlib.ExitStack() as stack:
+        for port in ports:
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
 
 
 @contextlib.contextmanager

@@ -41,6 +41,8 @@ _STOP_TIMEOUT_SECONDS = 15.0
 _AUTH_START_SECONDS = 60.0
 _PR_SET_PDEATHSIG = 1
 ADMIN = "admin"
+GRPC_PORTS = 4
+"""gRPC ports from ``DELTASTREAM_GRPC_PORT`` on: MarketData, Auth, Alerts, Analytics."""
 SECRET_FILE_MODE = 0o600
 SECRET_DIRECTORY_MODE = 0o700
 
@@ -95,6 +97,11 @@ class ServiceProcess:
     endpoints: tuple[str, ...] = ()
 
 
+def http_port() -> int:
+    """The gateway's HTTP port (``DELTASTREAM_HTTP_PORT``, 8000 by default)."""
+    return int(os.environ.get("DELTASTREAM_HTTP_PORT", "8000"))
+
+
 def bind_host() -> str:
     """The interface every service listens on: this machine only, unless
     ``DELTASTREAM_BIND_HOST`` says otherwise (e.g. ``0.0.0.0`` to serve other machines)."""
@@ -147,7 +154,7 @@ def platform_services(
         metrics(
             "gateway",
             "deltastream.gateway",
-            http_port=os.environ.get("DELTASTREAM_HTTP_PORT", "8000"),
+            http_port=str(http_port()),
             marketdata_target=f"127.0.0.1:{grpc_port}",
             alerts_target=f"127.0.0.1:{grpc_port + 2}",
             analytics_target=f"127.0.0.1:{grpc_port + 3}",
@@ -258,6 +265,13 @@ def main() -> None:
             stop_all(processes)
 
 
+def metrics_ports(grpc_port: int) -> Iterator[int]:
+    """Free ports for the services' metrics, each once, none of them a port the platform's
+    gRPC services (from ``grpc_port`` on) or its gateway will listen on."""
+    listening = {*range(grpc_port, grpc_port + GRPC_PORTS), http_port()}
+    return (port for port in iter(free_port, None) if port not in listening)
+
+
 def run_platform(
     urls: EmbeddedUrls,
     secrets_: DevelopmentSecrets,
@@ -269,12 +283,12 @@ def run_platform(
     grpc_port = int(os.environ.get("DELTASTREAM_GRPC_PORT", "50051"))
     auth_port = grpc_port + 1
     auth_target = f"127.0.0.1:{auth_port}"
-    metrics_ports = iter(free_port() for _ in range(100))
-    auth = auth_service(metrics_ports, auth_port, secrets_)
+    ports = metrics_ports(grpc_port)
+    auth = auth_service(ports, auth_port, secrets_)
     processes.append(start(auth, urls))
     if not wait_listening(auth_port, processes[0], stop):
         return
-    services = platform_services(metrics_ports, grpc_port, auth_target)
+    services = platform_services(ports, grpc_port, auth_target)
     processes.extend(start(service, urls) for service in services)
     print_endpoints([auth, *services], urls)
     print_login(auth_target, secrets_)

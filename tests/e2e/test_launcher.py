@@ -18,7 +18,8 @@ import grpc
 import pytest
 
 from deltastream.auth import bearer_metadata
-from deltastream.embedded import free_port
+from deltastream.embedded import free_port, free_port_run
+from deltastream.launcher import GRPC_PORTS
 from deltastream.v1 import auth_pb2, auth_pb2_grpc, market_data_pb2, market_data_pb2_grpc
 from tests.e2e.platform import wait_for
 
@@ -68,7 +69,7 @@ class Launcher:
         """``log``: where the launcher's output goes, its banner and every service's log
         lines: a file, not a pipe, which nothing would read after the banner and whose
         filling up would block every service at its next log line."""
-        self.grpc_port = free_port()
+        self.grpc_port = free_port_run(GRPC_PORTS)
         self.log = log
         environment = {
             key: value
