@@ -19,9 +19,9 @@ import redis
 from opentelemetry import context, trace
 
 from deltastream import bus, store
-from deltastream.contracts import chain_snapshot
 from deltastream.enricher import metrics
 from deltastream.enricher.history import HistoryWriter
+from deltastream.enricher.snapshots import SnapshotCache
 from deltastream.errors import MalformedEntryError
 from deltastream.market.chain import ChainState, StreamPosition, chain_key
 from deltastream.market.codec import decode_tick, traceparent_of
@@ -134,6 +134,7 @@ class Enricher:
         self._spots: dict[str, UnderlyingTick] = {}
         self._last_snapshot: dict[str, float] = {}
         self._history = HistoryWriter(chains)
+        self._published = SnapshotCache()
 
     def flush_history(self) -> None:
         """Wait until the history snapshots submitted so far are written."""
@@ -148,9 +149,12 @@ class Enricher:
         loaded again when a quote needs them."""
         if chain_ids is None:
             self._chains.clear()
+            self._published.forget()
             return
+        chain_ids = list(chain_ids)
         for chain_id in chain_ids:
             self._chains.pop(chain_id, None)
+        self._published.forget(chain_ids)
 
     def chains_per_stream(self, streams: Collection[str]) -> dict[str, int]:
         """The chains this enricher holds of each of ``streams`` that has any: what consuming
@@ -304,7 +308,7 @@ class Enricher:
             [
                 (
                     bus.enriched_stream(document["underlying"]),
-                    (b"chain", chain_snapshot(document).SerializeToString(), *tail),
+                    (b"chain", self._published.serialized(document), *tail),
                 )
                 for document in documents
             ],

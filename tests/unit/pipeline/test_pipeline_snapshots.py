@@ -1,0 +1,121 @@
+"""The enricher's kept ``ChainSnapshot`` messages, updated in place batch after batch, serialize
+to the very bytes of the message built anew from each document (``contracts.chain_snapshot``):
+as quotes arrive, as strikes are added and options first quoted, after a chain is reloaded,
+and with stored nulls."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+
+from deltastream import store
+from deltastream.contracts import chain_snapshot
+from deltastream.enricher.snapshots import SnapshotCache
+from deltastream.feed.market import SyntheticMarket, default_market_config
+from deltastream.market.chain import ChainState, chain_key
+from deltastream.market.enrichment import ChainInput, ExpiryConvention, enrich_chains
+from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
+
+START = dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC)
+EXPIRY = dt.date(2026, 12, 29)
+RATE = 0.065
+
+
+def _expected(document: store.Document) -> bytes:
+    return chain_snapshot(document).SerializeToString()
+
+
+class _Chains:
+    """Chains as the enricher holds them, made into documents batch by batch."""
+
+    def __init__(self) -> None:
+        self.chains: dict[str, ChainState] = {}
+        self.spots: dict[str, float] = {}
+        self.sequence = 0
+
+    def batch(self, ticks: list[UnderlyingTick | OptionQuote]) -> list[store.Document]:
+        self.sequence += 1
+        changed: dict[str, ChainState] = {}
+        for position, tick in enumerate(ticks):
+            if isinstance(tick, UnderlyingTick):
+                self.spots[tick.underlying] = tick.price
+                continue
+            key = chain_key(tick.underlying, tick.expiry)
+            chain = self.chains.setdefault(key, ChainState(tick.underlying, tick.expiry))
+            if chain.apply(tick, (self.sequence, position)):
+                changed[key] = chain
+        for chain in changed.values():
+            chain.version += 1
+        states = list(changed.values())
+        inputs = [ChainInput(c, self.spots.get(c.underlying, math.nan)) for c in states]
+        enriched = enrich_chains(inputs, RATE, ExpiryConvention())
+        return [store.chain_document(e, c) for e, c in zip(enriched, states, strict=True)]
+
+
+def test_the_synthetic_markets_chains_batch_after_batch() -> None:
+    market = SyntheticMarket(default_market_config(3), START)
+    chains, cache = _Chains(), SnapshotCache()
+    start_ns = int(START.timestamp() * 1e9)
+    documents = 0
+    for release in range(40):
+        ticks = list(market.ticks(250, start_ns + release * 50_000_000))
+        for document in chains.batch(ticks):
+            assert cache.serialized(document) == _expected(document)
+            documents += 1
+    assert documents > 100
+
+
+def _quote(strike: float, option_type: OptionType, bid: float, at_ns: int) -> OptionQuote:
+    return OptionQuote(
+        "NIFTY", EXPIRY, strike, option_type, bid, bid + 1.0, bid + 0.5, 10, 1_000, at_ns
+    )
+
+
+def test_new_strikes_options_quoted_for_the_first_time_and_a_reloaded_chain() -> None:
+    chains, cache = _Chains(), SnapshotCache()
+    at = int(START.timestamp() * 1e9)
+    spot = UnderlyingTick("NIFTY", 24_000.0, at)
+    batches: list[list[UnderlyingTick | OptionQuote]] = [
+        [spot, _quote(24_000.0, OptionType.CALL, 300.0, at)],
+        [_quote(24_000.0, OptionType.CALL, 301.0, at + 1)],  # same layout, a new quote
+        [_quote(24_000.0, OptionType.PUT, 280.0, at + 2)],  # the put first quoted
+        [_quote(23_900.0, OptionType.PUT, 240.0, at + 3)],  # a strike below
+        [_quote(24_100.0, OptionType.CALL, 250.0, at + 4)],  # and one above
+        [_quote(23_900.0, OptionType.PUT, 239.0, at + 5), spot],
+    ]
+    for ticks in batches:
+        (document,) = chains.batch(ticks)
+        assert cache.serialized(document) == _expected(document)
+    reloaded = store.chain_state(document)
+    chains.chains[reloaded.key] = reloaded
+    (document,) = chains.batch([_quote(24_100.0, OptionType.PUT, 260.0, at + 6)])
+    assert cache.serialized(document) == _expected(document)
+    assert len(chain_snapshot(document).rows) == 3
+
+
+def test_stored_nulls_are_nan_as_in_the_message_built_anew() -> None:
+    chains, cache = _Chains(), SnapshotCache()
+    at = int(START.timestamp() * 1e9)
+    (document,) = chains.batch(
+        [UnderlyingTick("NIFTY", 24_000.0, at), _quote(24_000.0, OptionType.CALL, 300.0, at)]
+    )
+    cache.serialized(document)
+    nulls = copy.deepcopy(document)
+    nulls["spot"] = None
+    nulls["calls"]["iv"] = [None]
+    nulls["calls"]["delta"] = [None]
+    assert cache.serialized(nulls) == _expected(nulls)
+
+
+def test_a_forgotten_chain_is_built_anew() -> None:
+    chains, cache = _Chains(), SnapshotCache()
+    at = int(START.timestamp() * 1e9)
+    (first,) = chains.batch([_quote(24_000.0, OptionType.CALL, 300.0, at)])
+    cache.serialized(first)
+    (second,) = chains.batch([_quote(24_000.0, OptionType.CALL, 305.0, at + 1)])
+    changed = copy.deepcopy(second)
+    changed["calls"]["bid"] = [1.0]  # a quote the kept message never saw, at a known position
+    changed["calls"]["position"] = first["calls"]["position"]
+    cache.forget([second["_id"]])
+    assert cache.serialized(changed) == _expected(changed)
