@@ -26,22 +26,31 @@ def chain_snapshot(document: Mapping[str, Any]) -> pb.ChainSnapshot:
     the rows are given to the constructor as plain mappings, which the protobuf runtime turns
     into messages in one call, rather than built field by field.
     """
-    analytics = document.get("analytics", {})
     strikes = document["strikes"]
     sides = [_side_quotes(document, side, option_type) for side, option_type, _ in _SIDES]
     return pb.ChainSnapshot(
         underlying=document["underlying"],
         expiry=document["expiry"],
-        spot=_number(document.get("spot")),
-        forward=_number(document.get("forward")),
-        time_to_expiry=_number(document.get("time_to_expiry")),
+        spot=number(document.get("spot")),
+        forward=number(document.get("forward")),
+        time_to_expiry=number(document.get("time_to_expiry")),
         timestamp_ns=int(document.get("timestamp_ns", 0)),
         version=int(document.get("version", 0)),
-        analytics=pb.ChainAnalytics(
-            **{name: analytics[name] for name in _ANALYTICS_FIELDS if name in analytics}
-        ),
+        analytics=chain_analytics(document.get("analytics", {})),
         rows=[_row(strike, call, put) for strike, call, put in zip(strikes, *sides, strict=True)],
     )
+
+
+def chain_analytics(analytics: Mapping[str, Any]) -> pb.ChainAnalytics:
+    """The ``ChainAnalytics`` of a stored document's ``analytics``."""
+    return pb.ChainAnalytics(
+        **{name: analytics[name] for name in _ANALYTICS_FIELDS if name in analytics}
+    )
+
+
+def number(value: Any) -> float:
+    """A stored number as a double: a None (a stored null) is NaN."""
+    return math.nan if value is None else float(value)
 
 
 def _row(strike: float, call: _Quote | None, put: _Quote | None) -> dict[str, Any]:
@@ -127,7 +136,3 @@ def _side_quotes(
             rho,
         ) in columns
     ]
-
-
-def _number(value: Any) -> float:
-    return math.nan if value is None else float(value)

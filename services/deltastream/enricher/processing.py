@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,13 +19,10 @@ from opentelemetry import context, trace
 
 from deltastream import bus, store
 from deltastream.enricher import metrics
+from deltastream.enricher.chainbook import ChainBook
 from deltastream.enricher.history import HistoryWriter
-from deltastream.enricher.snapshots import SnapshotCache
-from deltastream.errors import MalformedEntryError
-from deltastream.market.chain import ChainState, StreamPosition, chain_key
-from deltastream.market.codec import decode_tick, traceparent_of
-from deltastream.market.enrichment import ChainInput, ExpiryConvention, enrich_chains
-from deltastream.market.quotes import OptionQuote, UnderlyingTick
+from deltastream.market.codec import traceparent_of
+from deltastream.market.enrichment import ExpiryConvention
 from deltastream.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
@@ -106,12 +102,9 @@ def merge_batches(batches: Sequence[PreparedBatch]) -> PreparedBatch:
     )
 
 
-_ChainQuotes = list[tuple[OptionQuote, StreamPosition]]
-"""The quotes of one batch for one chain, each with its stream position."""
-
-
 class Enricher:
-    """Holds the chains in memory (the stored documents are the truth) and processes batches.
+    """Processes batches: the chains are held in memory by its ``ChainBook`` (the stored
+    documents are the truth), the reads and writes around them are its own.
 
     ``prepare`` (decode, apply, enrich, publish) runs on the loop's thread; ``save`` may run
     on another, as it touches only the database and the history writer.
@@ -130,11 +123,9 @@ class Enricher:
         self._parameters = parameters
         self._consumer = consumer
         self._clock = clock
-        self._chains: dict[str, ChainState] = {}
-        self._spots: dict[str, UnderlyingTick] = {}
+        self._book = ChainBook(parameters.risk_free_rate, parameters.convention, chains.load)
         self._last_snapshot: dict[str, float] = {}
         self._history = HistoryWriter(chains)
-        self._published = SnapshotCache()
 
     def flush_history(self) -> None:
         """Wait until the history snapshots submitted so far are written."""
@@ -147,20 +138,12 @@ class Enricher:
     def forget(self, chain_ids: Iterable[str] | None = None) -> None:
         """Drop cached chains (all by default): the stored documents are the truth, and are
         loaded again when a quote needs them."""
-        if chain_ids is None:
-            self._chains.clear()
-            self._published.forget()
-            return
-        chain_ids = list(chain_ids)
-        for chain_id in chain_ids:
-            self._chains.pop(chain_id, None)
-        self._published.forget(chain_ids)
+        self._book.forget(chain_ids)
 
     def chains_per_stream(self, streams: Collection[str]) -> dict[str, int]:
         """The chains this enricher holds of each of ``streams`` that has any: what consuming
         the stream costs, batch after batch."""
-        counts = Counter(bus.ticks_stream(chain.underlying) for chain in self._chains.values())
-        return {stream: counts[stream] for stream in streams if counts[stream]}
+        return self._book.chains_per_stream(streams)
 
     def prepare(self, entries: Sequence[bus.StreamEntry]) -> PreparedBatch:
         """Apply a batch to the chains, enrich and publish the chains it changed, and
@@ -170,10 +153,11 @@ class Enricher:
         tick-to-client path; the entries are still acknowledged only after the store. A crash
         in between republishes the same version, which subscribers' conflation ignores.
         """
-        work, dead = self._decode(entries)
+        work, dead = self._book.decode(entries)
         self._dead_letter(dead)
-        applied = self._apply(work)
-        documents = self._documents([chain for chain, _ in applied.values()])
+        applied = self._book.apply(work)
+        chains = [chain for chain, _ in applied.values()]
+        documents = self._book.documents(self._book.enrich(chains), chains)
         self._publish(documents)
         dead_entries = [letter.entry for letter in dead]
         dead_ids = {id(entry) for entry in dead_entries}
@@ -198,73 +182,6 @@ class Enricher:
         if history:
             self._history.submit([h.snapshot for h in history], [h.analytics for h in history])
         return lost
-
-    def _decode(
-        self, entries: Sequence[bus.StreamEntry]
-    ) -> tuple[dict[str, _ChainQuotes], list[bus.DeadLetter]]:
-        work: dict[tuple[str, dt.date], _ChainQuotes] = {}
-        dead: list[bus.DeadLetter] = []
-        for entry in entries:
-            try:
-                tick = decode_tick(entry.fields)
-                _check_stream(entry.stream, tick.underlying)
-            except MalformedEntryError as exc:
-                dead.append(bus.DeadLetter(entry, exc.reason))
-                continue
-            if isinstance(tick, UnderlyingTick):
-                self._update_spot(tick)
-                continue
-            quotes = work.get((tick.underlying, tick.expiry))
-            if quotes is None:
-                quotes = work[tick.underlying, tick.expiry] = []
-            quotes.append((tick, entry.position))
-        return {chain_key(*chain): quotes for chain, quotes in work.items()}, dead
-
-    def _update_spot(self, tick: UnderlyingTick) -> None:
-        current = self._spots.get(tick.underlying)
-        if current is None or tick.timestamp_ns >= current.timestamp_ns:
-            self._spots[tick.underlying] = tick
-
-    def _apply(
-        self, work: dict[str, _ChainQuotes]
-    ) -> dict[str, tuple[ChainState, list[OptionQuote]]]:
-        """Apply each chain's quotes; the chains that changed, with the quotes that did it."""
-        applied = {}
-        for key, chain_quotes in work.items():
-            chain = self._chain(chain_quotes[0][0])
-            day = self._parameters.convention.trading_day
-            quotes = [
-                quote
-                for quote, position in chain_quotes
-                if chain.apply(quote, position, day(quote.timestamp_ns))
-            ]
-            if quotes:
-                chain.version += 1
-                applied[key] = (chain, quotes)
-        return applied
-
-    def _chain(self, quote: OptionQuote) -> ChainState:
-        key = chain_key(quote.underlying, quote.expiry)
-        chain = self._chains.get(key)
-        if chain is None:
-            chain = self._store.load(quote.underlying, quote.expiry) or ChainState(
-                quote.underlying, quote.expiry
-            )
-            self._chains[key] = chain
-        return chain
-
-    def _documents(self, chains: list[ChainState]) -> list[store.Document]:
-        inputs = [ChainInput(chain, self._spot(chain.underlying)) for chain in chains]
-        enriched = enrich_chains(
-            inputs, self._parameters.risk_free_rate, self._parameters.convention
-        )
-        return [
-            store.chain_document(item, chain) for item, chain in zip(enriched, chains, strict=True)
-        ]
-
-    def _spot(self, underlying: str) -> float:
-        tick = self._spots.get(underlying)
-        return tick.price if tick is not None else float("nan")
 
     def _history_due(self, documents: Sequence[store.Document]) -> list[HistoryDue]:
         """History snapshot and analytics of each chain whose last one is an interval old."""
@@ -308,7 +225,7 @@ class Enricher:
             [
                 (
                     bus.enriched_stream(document["underlying"]),
-                    (b"chain", self._published.serialized(document), *tail),
+                    (b"chain", self._book.serialized(document), *tail),
                 )
                 for document in documents
             ],
@@ -334,12 +251,6 @@ class Enricher:
             [bus.dead_letter_fields(letter, self._consumer) for letter in dead],
             max_length=self._parameters.dead_letter_max_length,
         )
-
-
-def _check_stream(stream: str, underlying: str) -> None:
-    expected = bus.ticks_stream(underlying)
-    if stream != expected:
-        raise MalformedEntryError(f"und: {underlying} does not belong on stream {stream}")
 
 
 def entry_traceparents(entries: Sequence[bus.StreamEntry]) -> list[str]:

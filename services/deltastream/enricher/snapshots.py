@@ -21,11 +21,12 @@ import math
 from dataclasses import dataclass
 
 from deltastream import store
-from deltastream.contracts import chain_snapshot
+from deltastream.contracts import chain_analytics, chain_snapshot, number
 from deltastream.v1 import market_pb2 as pb
 
 _NAN = math.nan
-_ANALYTICS_FIELDS = tuple(pb.ChainAnalytics.DESCRIPTOR.fields_by_name)
+_DERIVED_COLUMNS = ("mid", "iv", "iv_status", *pb.Greeks.DESCRIPTOR.fields_by_name)
+"""What the enricher derives for every option, in the order the update below takes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,33 +106,18 @@ def _same_layout(kept: _Kept, document: store.Document) -> bool:
 
 def _update(kept: _Kept, document: store.Document) -> None:
     message = kept.message
-    message.spot = _number(document.get("spot"))
-    message.forward = _number(document.get("forward"))
-    message.time_to_expiry = _number(document.get("time_to_expiry"))
+    message.spot = number(document.get("spot"))
+    message.forward = number(document.get("forward"))
+    message.time_to_expiry = number(document.get("time_to_expiry"))
     message.timestamp_ns = int(document.get("timestamp_ns", 0))
     message.version = int(document.get("version", 0))
-    analytics = document.get("analytics", {})
-    message.analytics.CopyFrom(
-        pb.ChainAnalytics(
-            **{name: analytics[name] for name in _ANALYTICS_FIELDS if name in analytics}
-        )
-    )
+    message.analytics.CopyFrom(chain_analytics(document.get("analytics", {})))
     for side_name, options, positions in zip(
         ("calls", "puts"), kept.options, kept.positions, strict=True
     ):
         side = document[side_name]
         columns = zip(
-            options,
-            side["position"],
-            side["mid"],
-            side["iv"],
-            side["iv_status"],
-            side["delta"],
-            side["gamma"],
-            side["vega"],
-            side["theta"],
-            side["rho"],
-            strict=True,
+            options, side["position"], *(side[name] for name in _DERIVED_COLUMNS), strict=True
         )
         for index, (option, position, mid, iv, status, delta, gamma, vega, theta, rho) in enumerate(
             columns
@@ -159,7 +145,3 @@ def _write_quote(option: _Option, side: store.Document, index: int) -> None:
     quote.volume, quote.open_interest = side["volume"][index], open_interest
     quote.timestamp_ns = side["timestamp_ns"][index]
     option.enriched.open_interest_change = open_interest - side["open_interest_at_open"][index]
-
-
-def _number(value: float | None) -> float:
-    return _NAN if value is None else float(value)
