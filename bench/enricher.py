@@ -21,7 +21,7 @@ from bench.report import Report
 from deltastream import bus
 from deltastream.enricher.chainbook import ChainBook
 from deltastream.feed.market import SyntheticMarket, default_market_config
-from deltastream.market.codec import tick_fields
+from deltastream.market.codec import as_read, tick_fields
 from deltastream.market.enrichment import ExpiryConvention
 
 RELEASE = 250
@@ -39,10 +39,9 @@ def _releases(count: int) -> list[list[bus.StreamEntry]]:
         at_ns = start + index * INTERVAL_NS
         entries = []
         for sequence, tick in enumerate(market.ticks(RELEASE, at_ns)):
-            flat = [v if isinstance(v, bytes) else v.encode() for v in tick_fields(tick)]
-            fields = dict(zip(flat[::2], flat[1::2], strict=True))
             entry_id = f"{at_ns // 1_000_000}-{sequence}"
-            entries.append(bus.StreamEntry(bus.ticks_stream(tick.underlying), entry_id, fields))
+            stream = bus.ticks_stream(tick.underlying)
+            entries.append(bus.StreamEntry(stream, entry_id, as_read(tick_fields(tick))))
         releases.append(entries)
     return releases
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from google.protobuf.message import DecodeError
 
@@ -63,6 +63,14 @@ def tick_fields(tick: Tick, traceparent: str | None = None) -> tuple[bytes | str
     else:
         fields = (b"kind", b"q", b"pb", quote_message(tick))
     return with_traceparent(fields, traceparent)
+
+
+def as_read(fields: Sequence[bytes | str]) -> dict[bytes, bytes]:
+    """Fields given as ``(field, value, ...)`` (``tick_fields``) as a stream read returns them,
+    names and values as bytes: what ``decode_tick`` takes. For tools and tests that hand
+    entries to the enricher without a server in between."""
+    wire = [value.encode() if isinstance(value, str) else value for value in fields]
+    return dict(zip(wire[::2], wire[1::2], strict=True))
 
 
 def with_traceparent(

@@ -4,7 +4,7 @@ malformed entry of the flat form. The message form's own checks: ``test_tick_mes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from deltastream.errors import MalformedEntryError
 from deltastream.market import codec
 from deltastream.market.codec import (
+    as_read,
     decode_tick,
     encode_tick,
     flat_tick_fields,
@@ -37,18 +38,12 @@ def _wire(fields: dict[str, str]) -> dict[bytes, bytes]:
     return {name.encode(): value.encode() for name, value in fields.items()}
 
 
-def _entry(fields: Sequence[bytes | str]) -> dict[bytes, bytes]:
-    """Fields given as ``(field, value, ...)`` as a Redis client returns them."""
-    wire = [value.encode() if isinstance(value, str) else value for value in fields]
-    return dict(zip(wire[::2], wire[1::2], strict=True))
-
-
 def _flat_entry(tick: Tick) -> dict[bytes, bytes]:
     return _wire(encode_tick(tick))
 
 
 def _message_entry(tick: Tick) -> dict[bytes, bytes]:
-    return _entry(tick_fields(tick))
+    return as_read(tick_fields(tick))
 
 
 FORMS = pytest.mark.parametrize("entry_of", [_flat_entry, _message_entry], ids=["flat", "message"])

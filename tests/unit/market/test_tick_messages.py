@@ -5,7 +5,6 @@ flat form on the same values."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from deltastream.errors import MalformedEntryError
 from deltastream.market.codec import (
+    as_read,
     decode_tick,
     encode_tick,
     quote_message,
@@ -30,12 +30,6 @@ QUOTE = OptionQuote(
 UNDERLYING = UnderlyingTick("BANKNIFTY", 51_512.35, 1_764_000_000_000_000_000)
 
 
-def _entry(fields: Sequence[bytes | str]) -> dict[bytes, bytes]:
-    """The fields as a Redis client returns them."""
-    wire = [value.encode() if isinstance(value, str) else value for value in fields]
-    return dict(zip(wire[::2], wire[1::2], strict=True))
-
-
 def _quote_entry(**values: object) -> dict[bytes, bytes]:
     """The message-form entry of a quote message with ``values`` in place of QUOTE's."""
     message = pb.OptionQuote.FromString(quote_message(QUOTE))
@@ -46,16 +40,16 @@ def _quote_entry(**values: object) -> dict[bytes, bytes]:
 
 @pytest.mark.parametrize("tick", [QUOTE, UNDERLYING])
 def test_an_entry_is_its_kind_its_message_and_the_traceparent(tick: Tick) -> None:
-    entry = _entry(tick_fields(tick, TRACEPARENT))
+    entry = as_read(tick_fields(tick, TRACEPARENT))
     assert sorted(entry) == [b"kind", b"pb", b"tp"]
     assert entry[b"kind"] == (b"q" if isinstance(tick, OptionQuote) else b"u")
     assert traceparent_of(entry) == TRACEPARENT
     assert decode_tick(entry) == tick
-    assert b"tp" not in _entry(tick_fields(tick))
+    assert b"tp" not in as_read(tick_fields(tick))
 
 
 def test_a_quote_is_two_fields_where_the_flat_form_has_eleven() -> None:
-    message = _entry(tick_fields(QUOTE))
+    message = as_read(tick_fields(QUOTE))
     flat = {name.encode(): value.encode() for name, value in encode_tick(QUOTE).items()}
     assert decode_tick(message) == decode_tick(flat) == QUOTE
     assert (len(message), len(flat)) == (2, 11)

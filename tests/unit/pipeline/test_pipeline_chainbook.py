@@ -11,7 +11,7 @@ from deltastream import bus
 from deltastream.contracts import chain_snapshot
 from deltastream.enricher.chainbook import ChainBook
 from deltastream.market.chain import ChainState
-from deltastream.market.codec import tick_fields
+from deltastream.market.codec import as_read, tick_fields
 from deltastream.market.enrichment import ExpiryConvention
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 
@@ -20,8 +20,7 @@ AT_NS = int(dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC).timestamp()) * 10**9
 
 
 def _entry(tick: UnderlyingTick | OptionQuote, entry_id: str, stream: str = "") -> bus.StreamEntry:
-    flat = [v if isinstance(v, bytes) else v.encode() for v in tick_fields(tick)]
-    fields = dict(zip(flat[::2], flat[1::2], strict=True))
+    fields = as_read(tick_fields(tick))
     return bus.StreamEntry(stream or bus.ticks_stream(tick.underlying), entry_id, fields)
 
 
