@@ -105,11 +105,11 @@ class ChainBook:
         """Drop held chains (all by default); they are loaded again when a quote needs them."""
         if chain_ids is None:
             self._chains.clear()
-            self._published.forget()
+            self._published.clear()
             return
         for chain_id in chain_ids:
             self._chains.pop(chain_id, None)
-            self._published.forget([chain_id])
+            self._published.forget(chain_id)
 
     def chains_per_stream(self, streams: Collection[str]) -> dict[str, int]:
         """The chains held of each of ``streams`` that has any: what consuming the stream

@@ -42,7 +42,6 @@ class _Option:
 class _Kept:
     message: pb.ChainSnapshot
     strikes: list[float]
-    present: tuple[list[bool], list[bool]]
     options: tuple[list[_Option | None], list[_Option | None]]
     """Each side's option per strike, None where the side has no quote."""
     positions: tuple[list[str], list[str]]
@@ -65,13 +64,13 @@ class SnapshotCache:
             _update(kept, document)
         return kept.message.SerializeToString()
 
-    def forget(self, chain_ids: list[str] | None = None) -> None:
-        """Drop the kept messages of ``chain_ids`` (all by default)."""
-        if chain_ids is None:
-            self._kept.clear()
-            return
-        for chain_id in chain_ids:
-            self._kept.pop(chain_id, None)
+    def forget(self, chain_id: str) -> None:
+        """Drop the kept message of a chain."""
+        self._kept.pop(chain_id, None)
+
+    def clear(self) -> None:
+        """Drop every kept message."""
+        self._kept.clear()
 
 
 def _keep(document: store.Document) -> _Kept:
@@ -80,7 +79,6 @@ def _keep(document: store.Document) -> _Kept:
     return _Kept(
         message=message,
         strikes=list(document["strikes"]),
-        present=(list(calls["present"]), list(puts["present"])),
         options=(_options(message, "call"), _options(message, "put")),
         positions=(list(calls["position"]), list(puts["position"])),
     )
@@ -98,10 +96,12 @@ def _options(message: pb.ChainSnapshot, field: str) -> list[_Option | None]:
 
 
 def _same_layout(kept: _Kept, document: store.Document) -> bool:
-    strikes: list[float] = document["strikes"]
-    calls: list[bool] = document["calls"]["present"]
-    puts: list[bool] = document["puts"]["present"]
-    return kept.strikes == strikes and kept.present == (calls, puts)
+    if kept.strikes != document["strikes"]:
+        return False
+    return all(
+        [option is not None for option in options] == document[side]["present"]
+        for side, options in zip(("calls", "puts"), kept.options, strict=True)
+    )
 
 
 def _update(kept: _Kept, document: store.Document) -> None:

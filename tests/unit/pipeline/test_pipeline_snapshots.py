@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 
-from deltastream import store
+from deltastream import bus, store
 from deltastream.contracts import chain_snapshot
+from deltastream.enricher.chainbook import ChainBook
 from deltastream.enricher.snapshots import SnapshotCache
 from deltastream.feed.market import SyntheticMarket, default_market_config
 from deltastream.market.chain import ChainState, chain_key
-from deltastream.market.enrichment import ChainInput, ExpiryConvention, enrich_chains
+from deltastream.market.codec import as_read, tick_fields
+from deltastream.market.enrichment import ExpiryConvention
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 
 START = dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC)
@@ -27,30 +28,31 @@ def _expected(document: store.Document) -> bytes:
 
 
 class _Chains:
-    """Chains as the enricher holds them, made into documents batch by batch."""
+    """The enricher's chain book fed batch after batch, each batch's ticks as stream entries;
+    chains are loaded from ``stored`` (by id) when it holds them."""
 
     def __init__(self) -> None:
-        self.chains: dict[str, ChainState] = {}
-        self.spots: dict[str, float] = {}
+        self.stored: dict[str, ChainState] = {}
+        self.book = ChainBook(RATE, ExpiryConvention(), self._load)
         self.sequence = 0
+
+    def _load(self, underlying: str, expiry: dt.date) -> ChainState | None:
+        return self.stored.pop(chain_key(underlying, expiry), None)
 
     def batch(self, ticks: list[UnderlyingTick | OptionQuote]) -> list[store.Document]:
         self.sequence += 1
-        changed: dict[str, ChainState] = {}
-        for position, tick in enumerate(ticks):
-            if isinstance(tick, UnderlyingTick):
-                self.spots[tick.underlying] = tick.price
-                continue
-            key = chain_key(tick.underlying, tick.expiry)
-            chain = self.chains.setdefault(key, ChainState(tick.underlying, tick.expiry))
-            if chain.apply(tick, (self.sequence, position)):
-                changed[key] = chain
-        for chain in changed.values():
-            chain.version += 1
-        states = list(changed.values())
-        inputs = [ChainInput(c, self.spots.get(c.underlying, math.nan)) for c in states]
-        enriched = enrich_chains(inputs, RATE, ExpiryConvention())
-        return [store.chain_document(e, c) for e, c in zip(enriched, states, strict=True)]
+        entries = [
+            bus.StreamEntry(
+                bus.ticks_stream(tick.underlying),
+                f"{self.sequence}-{position}",
+                as_read(tick_fields(tick)),
+            )
+            for position, tick in enumerate(ticks)
+        ]
+        work, dead = self.book.decode(entries)
+        assert dead == []
+        chains = [chain for chain, _ in self.book.apply(work).values()]
+        return self.book.documents(self.book.enrich(chains), chains)
 
 
 def test_the_synthetic_markets_chains_batch_after_batch() -> None:
@@ -87,8 +89,8 @@ def test_new_strikes_options_quoted_for_the_first_time_and_a_reloaded_chain() ->
     for ticks in batches:
         (document,) = chains.batch(ticks)
         assert cache.serialized(document) == _expected(document)
-    reloaded = store.chain_state(document)
-    chains.chains[reloaded.key] = reloaded
+    chains.book.forget([document["_id"]])
+    chains.stored[document["_id"]] = store.chain_state(document)
     (document,) = chains.batch([_quote(24_100.0, OptionType.PUT, 260.0, at + 6)])
     assert cache.serialized(document) == _expected(document)
     assert len(chain_snapshot(document).rows) == 3
@@ -117,5 +119,15 @@ def test_a_forgotten_chain_is_built_anew() -> None:
     changed = copy.deepcopy(second)
     changed["calls"]["bid"] = [1.0]  # a quote the kept message never saw, at a known position
     changed["calls"]["position"] = first["calls"]["position"]
-    cache.forget([second["_id"]])
+    cache.forget(second["_id"])
     assert cache.serialized(changed) == _expected(changed)
+
+
+def test_a_document_with_other_strikes_is_built_anew() -> None:
+    chains, cache = _Chains(), SnapshotCache()
+    at = int(START.timestamp() * 1e9)
+    (document,) = chains.batch([_quote(24_000.0, OptionType.CALL, 300.0, at)])
+    cache.serialized(document)
+    moved = copy.deepcopy(document)
+    moved["strikes"] = [24_050.0]  # as many strikes, the same ones quoted, another price
+    assert cache.serialized(moved) == _expected(moved)
