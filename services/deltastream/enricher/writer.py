@@ -13,6 +13,13 @@ it. A chain's latest document in the database is then at most about an interval 
 subscribers were sent, for a database that does a fraction of the work (one replace per chain
 per interval instead of one per batch); ``flush`` and ``close`` write at once.
 
+With an interval, a write starts as a batch is submitted, and its acknowledgement waits for the
+next submission: the loop submits a batch right after publishing it, and then waits for the
+next read, so the part of the write done holding the interpreter's lock (merging the batches,
+encoding the documents, packing the entry ids) runs while the loop waits, not while it prepares
+a batch (the write's database round trip releases the lock, and may take longer than a batch).
+When no batch comes, the write and the acknowledgement go ahead ``idle_seconds`` later.
+
 A chain whose write lost a race (another replica stored it first) is *lost*: its later
 writes, made from the same stale copy, are skipped rather than stored over the other replica's
 quotes, and every later batch with a quote of it is left unacknowledged, even one that changed
@@ -63,19 +70,27 @@ class ChainWriter:
         *,
         interval_seconds: float = 0.0,
         max_batches: int = 64,
+        idle_seconds: float | None = None,
     ) -> None:
         """``interval_seconds``: the least time between two writes (0: write as soon as a
-        batch comes); ``max_batches``: the most batches queued or written together."""
+        batch comes); ``max_batches``: the most batches queued or written together;
+        ``idle_seconds``: how long a write that is due, or an acknowledgement, waits for a
+        batch to be submitted before it goes ahead (by default the interval)."""
         self._store = store
         self._acknowledge = acknowledge
         self._interval = interval_seconds
         self._max_batches = max_batches
+        self._idle = interval_seconds if idle_seconds is None else idle_seconds
         self._last_write = -math.inf
         self._pending: queue.Queue[_Item] = queue.Queue(maxsize=max_batches)
         self._lock = threading.Lock()
         self._lost: set[str] = set()
         self._failure: BaseException | None = None
         self._waiting = 0
+        self._submissions = 0
+        self._hurried = 0
+        """Callers waiting in ``flush`` or ``close``: nothing waits for a batch then."""
+        self._submitted = threading.Condition(self._lock)
         metrics.STORE_WAITING.set_function(self.waiting)
         self._thread = threading.Thread(target=self._run, name="chain-writer", daemon=True)
         self._thread.start()
@@ -85,6 +100,7 @@ class ChainWriter:
         with self._lock:
             self._waiting += 1
         self._pending.put(batch)
+        self._count_submission()
 
     def waiting(self) -> int:
         """Batches submitted and not yet stored, skipped or dropped (queued, or held for the
@@ -95,8 +111,12 @@ class ChainWriter:
     def flush(self) -> None:
         """Write what is queued now, and wait until every batch submitted so far is stored,
         skipped or dropped."""
-        self._pending.put(_Signal.FLUSH)
-        self._pending.join()
+        self._hurry(1)
+        try:
+            self._pending.put(_Signal.FLUSH)
+            self._pending.join()
+        finally:
+            self._hurry(-1)
 
     def settle(self) -> frozenset[str]:
         """The chains lost since the last call (cleared), or the failure the writer met
@@ -117,6 +137,7 @@ class ChainWriter:
 
     def close(self) -> None:
         """Store what is queued, then stop."""
+        self._hurry(1)
         self._pending.put(_Signal.CLOSE)
         self._thread.join()
 
@@ -136,17 +157,39 @@ class ChainWriter:
             if _Signal.CLOSE in items:
                 return
 
+    def _count_submission(self) -> None:
+        with self._submitted:
+            self._submissions += 1
+            self._submitted.notify_all()
+
+    def _hurry(self, change: int) -> None:
+        with self._submitted:
+            self._hurried += change
+            self._submitted.notify_all()
+
+    def _after_next_submission(self) -> None:
+        """Return once the next batch is submitted, or a caller waits in ``flush`` or
+        ``close``, or after ``idle_seconds`` without either; at once without an interval."""
+        if self._interval <= 0:
+            return
+        with self._submitted:
+            seen = self._submissions
+            self._submitted.wait_for(
+                lambda: self._submissions > seen or self._hurried > 0, self._idle
+            )
+
     def _next_write(self) -> list[_Item]:
         """What to write next: the first item queued, then what comes until the interval since
-        the last write is up (or a signal comes, or ``max_batches``), then what is queued."""
+        the last write is up and another batch comes (or ``idle_seconds`` more without one, or
+        a signal, or ``max_batches``), then what is queued."""
         items = [self._pending.get()]
         due = self._last_write + self._interval
         while not isinstance(items[-1], _Signal) and len(items) < self._max_batches:
-            remaining = due - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if now >= due:
                 break
             try:
-                items.append(self._pending.get(timeout=remaining))
+                items.append(self._pending.get(timeout=due + self._idle - now))
             except queue.Empty:
                 break
         while len(items) < self._max_batches:
@@ -174,6 +217,7 @@ class ChainWriter:
             lost = self._store(merged, skip)
             stored_all = not lost and not skip.intersection(merged.chains)
             if stored_all:
+                self._after_next_submission()
                 self._acknowledge(merged.entries)
         except Exception as exc:  # raised again in the loop's thread by settle
             log.warning("storing a batch failed; its entries will be read again")

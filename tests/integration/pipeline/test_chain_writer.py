@@ -124,6 +124,51 @@ def test_batches_within_the_interval_are_stored_in_one_write_and_acknowledged_to
     writer.close()
 
 
+def test_a_write_and_its_acknowledgement_wait_for_a_batch_to_be_submitted(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    """With an interval, a write that is due waits for the next batch submitted, and the
+    acknowledgement of a write for the one after it: the loop submits a batch as it finishes
+    preparing it, so the writer's own work is done while the loop waits for the next read. A
+    flush waits for neither."""
+    expiry = expiry_in(6)
+    publisher = TickPublisher(redis_client, 10_000)
+    consumer = make_consumer([underlying], "writer-after-submission")
+    writes: list[int] = []
+
+    def store(batch: PreparedBatch, skip: frozenset[str]) -> list[str]:
+        writes.append(len(batch.entries))
+        return consumer.enricher.save(batch, skip)
+
+    def prepared(strikes: int) -> PreparedBatch:
+        publisher.publish(
+            priced_chain(underlying, expiry, sigma=0.2 + strikes / 100, strikes=strikes)
+        )
+        return consumer.enricher.prepare(consumer.reader.read(500, 50))
+
+    writer = ChainWriter(store, consumer.reader.ack, interval_seconds=2.0, idle_seconds=600.0)
+    writer.submit(prepared(5))  # the first write: at once
+    _wait_until(lambda: writes == [10])
+    written_at = time.monotonic()
+    threading.Event().wait(0.3)
+    assert _pending(redis_client, underlying) == 10, "acknowledged before the next batch came"
+
+    writer.submit(prepared(3))  # acknowledges the first write's entries
+    _wait_until(lambda: _pending(redis_client, underlying) == 6)
+    threading.Event().wait(written_at + 3.0 - time.monotonic())  # due, no batch since
+    assert writes == [10], "written while the loop may be preparing a batch"
+
+    writer.submit(prepared(2))  # due: written with the batch held since
+    _wait_until(lambda: writes == [10, 6 + 4])
+    threading.Event().wait(0.3)
+    assert _pending(redis_client, underlying) == 6 + 4
+    assert _flushed_within(writer, 10.0), "a flush waited for a batch"
+    assert _pending(redis_client, underlying) == 0
+    stored = mongo_db[store_module.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert stored is not None and stored["version"] == 3
+    writer.close()
+
+
 @pytest.mark.parametrize("interval_seconds", [0.0, 600.0])
 def test_a_copy_that_lost_a_race_never_overwrites_the_winner(
     redis_client: redis.Redis,
