@@ -3,7 +3,9 @@
 The latest chain is stored before its entries are acknowledged; history is a sampled record
 of it (at most one snapshot per chain per interval), so it need not hold up the next batch. A
 bounded queue keeps memory flat if the database falls behind: the oldest pending snapshots are
-dropped and counted, never the live chain.
+dropped and counted, never the live chain. With a ``pace``, each write waits for it first (the
+enricher's: right after the loop submits a batch, so that the write's encoding falls while the
+loop waits for its next read).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pymongo.errors import PyMongoError
@@ -30,8 +33,15 @@ class _Snapshots:
 class HistoryWriter:
     """Appends snapshots in submission order; ``close`` writes what is pending, then stops."""
 
-    def __init__(self, chains: store.ChainStore, max_pending: int = 256) -> None:
+    def __init__(
+        self,
+        chains: store.ChainStore,
+        max_pending: int = 256,
+        pace: Callable[[], None] | None = None,
+    ) -> None:
         self._chains = chains
+        self.pace = pace
+        """Called before each write, which waits until it returns (None: write at once)."""
         self._pending: queue.Queue[_Snapshots | None] = queue.Queue(maxsize=max_pending)
         metrics.HISTORY_WAITING.set_function(self._pending.qsize)
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
@@ -70,6 +80,8 @@ class HistoryWriter:
             try:
                 if item is None:
                     return
+                if self.pace is not None:
+                    self.pace()
                 self._chains.append_history(item.chains, item.analytics)
             except PyMongoError:
                 metrics.HISTORY_DROPPED.inc(len(item.chains) if item else 0)

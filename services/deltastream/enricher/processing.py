@@ -131,6 +131,10 @@ class Enricher:
         """Wait until the history snapshots submitted so far are written."""
         self._history.flush()
 
+    def pace_history(self, pace: Callable[[], None]) -> None:
+        """Have each history write wait for ``pace`` first (``HistoryWriter``)."""
+        self._history.pace = pace
+
     def close(self) -> None:
         """Write the pending history snapshots and stop the writer."""
         self._history.close()

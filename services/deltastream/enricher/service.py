@@ -68,6 +68,8 @@ class EnricherLoop:
             enricher.save, reader.ack, interval_seconds=store_interval_seconds
         )
         self._write_behind = write_behind
+        if write_behind:
+            enricher.pace_history(self._writer.after_next_submission)
         self._batch_size = batch_size
         self._block_ms = block_ms
         self._claim_idle_ms = claim_idle_ms

@@ -167,9 +167,10 @@ class ChainWriter:
             self._hurried += change
             self._submitted.notify_all()
 
-    def _after_next_submission(self) -> None:
+    def after_next_submission(self) -> None:
         """Return once the next batch is submitted, or a caller waits in ``flush`` or
-        ``close``, or after ``idle_seconds`` without either; at once without an interval."""
+        ``close``, or after ``idle_seconds`` without either; at once without an interval.
+        Other work on the loop's process paces itself on it too (the history writer)."""
         if self._interval <= 0:
             return
         with self._submitted:
@@ -217,7 +218,7 @@ class ChainWriter:
             lost = self._store(merged, skip)
             stored_all = not lost and not skip.intersection(merged.chains)
             if stored_all:
-                self._after_next_submission()
+                self.after_next_submission()
                 self._acknowledge(merged.entries)
         except Exception as exc:  # raised again in the loop's thread by settle
             log.warning("storing a batch failed; its entries will be read again")

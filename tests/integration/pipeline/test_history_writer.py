@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from typing import Any
 
 import pymongo
@@ -40,6 +42,32 @@ def test_snapshots_are_written_in_order_off_the_calling_thread(
     written = mongo_db[store.SNAPSHOTS].find({"underlying": underlying}).sort("_id", 1)
     assert [document["timestamp_ns"] for document in written] == list(range(20))
     assert mongo_db[store.ANALYTICS].count_documents({"underlying": underlying}) == 20
+
+
+def test_each_write_waits_for_its_pace(mongo_db: Database, underlying: str) -> None:
+    """The enricher paces its history writes on the loop's submissions (``ChainWriter``)."""
+    allowed = threading.Semaphore(0)
+
+    def pace() -> None:
+        assert allowed.acquire(timeout=60)
+
+    writer = HistoryWriter(store.ChainStore(mongo_db), pace=pace)
+    writer.submit([_snapshot(underlying, 0)], [])
+    writer.submit([_snapshot(underlying, 1)], [])
+    threading.Event().wait(0.3)
+    assert mongo_db[store.SNAPSHOTS].count_documents({"underlying": underlying}) == 0
+
+    allowed.release()
+    deadline = time.monotonic() + 30
+    while mongo_db[store.SNAPSHOTS].count_documents({"underlying": underlying}) == 0:
+        assert time.monotonic() < deadline, "the paced write never came"
+        threading.Event().wait(0.01)
+    threading.Event().wait(0.3)
+    assert mongo_db[store.SNAPSHOTS].count_documents({"underlying": underlying}) == 1
+    allowed.release()
+    writer.flush()
+    assert mongo_db[store.SNAPSHOTS].count_documents({"underlying": underlying}) == 2
+    writer.close()
 
 
 def test_a_database_that_is_down_costs_snapshots_not_the_writer(underlying: str) -> None:
