@@ -20,7 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from deltastream.market.chain import ChainColumns, ChainState, SideColumns
-from deltastream.quant import greeks, implied_forward, implied_vol_with_reason, max_pain, pcr
+from deltastream.quant import greeks, implied_forward, implied_vol_with_reason, pcr
+from deltastream.quant.chain import max_pain_by_chain
 
 IV_STATUS_NO_QUOTE = 7
 _IV_STATUS_OFFSET = 1  # IvStatus = IvReason + 1 (IV_STATUS_UNSPECIFIED is 0)
@@ -122,6 +123,7 @@ def enrich_chains(
     prepared = [_prepare(item, rate, convention) for item in inputs]
     sides = [side for chain in prepared for side in (chain.calls, chain.puts)]
     results = _enrich_sides(sides, rate)
+    analytics = _analytics(prepared, results)
     enriched = []
     for index, chain in enumerate(prepared):
         calls, puts = results[2 * index], results[2 * index + 1]
@@ -138,7 +140,7 @@ def enrich_chains(
                 columns=chain.columns,
                 calls=calls,
                 puts=puts,
-                analytics=_analytics(chain.columns, calls, puts, chain.forward),
+                analytics=analytics[index],
             )
         )
     return enriched
@@ -229,27 +231,53 @@ def _enrich_sides(sides: Sequence[_SideInput], rate: float) -> list[SideEnrichme
 
 
 def _analytics(
-    columns: ChainColumns, calls: SideEnrichment, puts: SideEnrichment, forward: float
-) -> ChainAnalytics:
-    strikes = columns.strikes
-    atm_index = int(np.argmin(np.abs(strikes - forward))) if strikes.size else -1
-    call_oi, put_oi = int(columns.calls.open_interest.sum()), int(columns.puts.open_interest.sum())
-    call_volume, put_volume = int(columns.calls.volume.sum()), int(columns.puts.volume.sum())
-    return ChainAnalytics(
-        pcr_open_interest=float(pcr(put_oi, call_oi)),
-        pcr_volume=float(pcr(put_volume, call_volume)),
-        max_pain=(
-            float(max_pain(strikes, columns.calls.open_interest, columns.puts.open_interest))
-            if strikes.size
-            else math.nan
-        ),
-        atm_iv=_atm_iv(calls, puts, atm_index),
-        atm_strike=float(strikes[atm_index]) if atm_index >= 0 else math.nan,
-        total_call_open_interest=call_oi,
-        total_put_open_interest=put_oi,
-        total_call_volume=call_volume,
-        total_put_volume=put_volume,
-    )
+    chains: Sequence[_PreparedChain], sides: Sequence[SideEnrichment]
+) -> list[ChainAnalytics]:
+    """The analytics of every chain in one pass of array calls over all of them (``sides``:
+    each chain's calls, then its puts); the same numbers as chain by chain."""
+    if not chains:
+        return []
+    columns = [chain.columns for chain in chains]
+    sizes = np.array([column.strikes.size for column in columns])
+    strikes = np.concatenate([column.strikes for column in columns])
+    call_oi = np.concatenate([column.calls.open_interest for column in columns])
+    put_oi = np.concatenate([column.puts.open_interest for column in columns])
+    call_volume = np.concatenate([column.calls.volume for column in columns])
+    put_volume = np.concatenate([column.puts.volume for column in columns])
+    pain = max_pain_by_chain(strikes, call_oi, put_oi, sizes)
+    starts = np.cumsum(sizes) - sizes
+    quoted = sizes > 0
+    totals = np.zeros((4, sizes.size), dtype=np.int64)
+    if quoted.any():
+        totals[:, quoted] = np.add.reduceat(
+            np.stack([call_oi, put_oi, call_volume, put_volume]), starts[quoted], axis=1
+        )
+    forwards = np.array([chain.forward for chain in chains])
+    distance = np.full((sizes.size, int(sizes.max())), np.inf)
+    filled = np.arange(distance.shape[1]) < sizes[:, np.newaxis]
+    distance[filled] = np.abs(strikes - np.repeat(forwards, sizes))
+    atm = distance.argmin(axis=1) if distance.shape[1] else np.zeros(sizes.size, dtype=np.int64)
+    analytics = []
+    for index, chain in enumerate(chains):
+        calls, puts = sides[2 * index], sides[2 * index + 1]
+        call_oi_total, put_oi_total, call_volume_total, put_volume_total = (
+            int(value) for value in totals[:, index]
+        )
+        atm_index = int(atm[index]) if sizes[index] else -1
+        analytics.append(
+            ChainAnalytics(
+                pcr_open_interest=float(pcr(put_oi_total, call_oi_total)),
+                pcr_volume=float(pcr(put_volume_total, call_volume_total)),
+                max_pain=float(pain[index]),
+                atm_iv=_atm_iv(calls, puts, atm_index),
+                atm_strike=float(chain.columns.strikes[atm_index]) if atm_index >= 0 else math.nan,
+                total_call_open_interest=call_oi_total,
+                total_put_open_interest=put_oi_total,
+                total_call_volume=call_volume_total,
+                total_put_volume=put_volume_total,
+            )
+        )
+    return analytics
 
 
 def _atm_iv(calls: SideEnrichment, puts: SideEnrichment, atm_index: int) -> float:

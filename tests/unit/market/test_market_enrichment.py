@@ -4,6 +4,7 @@ forward from parity or from the spot, and chain analytics against ``deltastream.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -11,7 +12,13 @@ import numpy as np
 import pytest
 
 from deltastream.market.chain import ChainState
-from deltastream.market.enrichment import EnrichedChain, ExpiryConvention, enrich_chain
+from deltastream.market.enrichment import (
+    ChainInput,
+    EnrichedChain,
+    ExpiryConvention,
+    enrich_chain,
+    enrich_chains,
+)
 from deltastream.market.quotes import OptionQuote, OptionType
 from deltastream.quant import max_pain, pcr
 from deltastream.v1 import market_pb2
@@ -177,6 +184,34 @@ def test_the_atm_strike_is_nearest_the_forward_and_its_iv_is_the_atm_iv() -> Non
     nearest = min(STRIKES, key=lambda strike: abs(strike - enriched.forward))
     assert enriched.analytics.atm_strike == nearest
     assert enriched.analytics.atm_iv == pytest.approx(SIGMA, abs=1e-8)
+
+
+def test_chains_enriched_together_get_the_analytics_each_gets_alone() -> None:
+    """The analytics of a batch of chains are computed together: each chain's must be what it
+    gets on its own, whatever its neighbours (an empty chain, a one-sided one, another spot)."""
+    later = VALUED_AT_NS + 3_600 * 10**9
+    inputs = [
+        ChainInput(_chain(), SPOT),
+        ChainInput(ChainState("NIFTY", EXPIRY), SPOT),
+        ChainInput(_chain(sides=(OptionType.PUT,)), SPOT * 1.01),
+        ChainInput(_chain(at_ns=later), math.nan),
+    ]
+    skewed = _chain()
+    for index, strike in enumerate(STRIKES[:4]):
+        quote = OptionQuote(
+            "NIFTY", EXPIRY, strike, OptionType.CALL, 1.0, 2.0, 1.5,
+            volume=5, open_interest=90_000 - index, timestamp_ns=later,
+        )  # fmt: skip
+        skewed.apply(quote, (100 + index, 0))
+    inputs.append(ChainInput(skewed, SPOT))
+
+    together = enrich_chains(inputs, RATE, CONVENTION)
+
+    for item, enriched in zip(inputs, together, strict=True):
+        alone = enrich_chain(item.chain, item.spot, RATE, CONVENTION).analytics
+        for field in dataclasses.fields(alone):
+            mine, theirs = getattr(enriched.analytics, field.name), getattr(alone, field.name)
+            assert mine == theirs or (math.isnan(mine) and math.isnan(theirs)), field.name
 
 
 def test_an_empty_chain_has_nan_analytics() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from deltastream.quant import implied_forward, max_pain, pcr
-from deltastream.quant.chain import expiry_payout
+from deltastream.quant.chain import expiry_payout, max_pain_by_chain
 
 
 def test_pcr_hand_computed() -> None:
@@ -51,6 +51,27 @@ def test_max_pain_by_the_direct_quadratic_definition(seed: int) -> None:
     payout = _direct_payout(strikes, calls, puts)
     assert np.allclose(expiry_payout(strikes, calls, puts), payout, rtol=1e-12)
     assert max_pain(strikes, calls, puts) == strikes[payout == payout.min()].min()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_max_pain_by_chain_is_max_pain_of_each_chain_bit_for_bit(seed: int) -> None:
+    """Chains of any size (none too), strikes in any order and on any grid, open interest
+    with many ties and some NaN: the batched result is each chain's own, exactly."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(0, 30, int(rng.integers(1, 8)))
+    chains = []
+    for size in sizes:
+        step = float(rng.choice([0.05, 2.5, 50.0]))
+        strikes = rng.permutation(np.arange(size) * step + rng.uniform(10.0, 30_000.0))
+        calls = rng.integers(0, 4, size).astype(np.float64) * 1_000
+        puts = rng.integers(0, 4, size).astype(np.float64) * 1_000
+        calls[rng.random(size) < 0.1] = np.nan
+        chains.append((strikes, calls, puts))
+    strikes, calls, puts = (np.concatenate([chain[part] for chain in chains]) for part in range(3))
+    together = max_pain_by_chain(strikes, calls, puts, sizes)
+    alone = np.array([max_pain(*chain) for chain in chains])
+    assert np.array_equal(together, alone, equal_nan=True)
+    assert np.isnan(together[sizes == 0]).all()
 
 
 def _parity_chain(forward: float, T: float, r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
