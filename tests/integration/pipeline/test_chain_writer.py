@@ -18,7 +18,7 @@ from deltastream import bus, store
 from deltastream import store as store_module
 from deltastream.embedded import free_port
 from deltastream.enricher.processing import PreparedBatch
-from deltastream.enricher.writer import ChainWriter
+from deltastream.enricher.writer import ChainWriter, Store
 from deltastream.feed.publisher import TickPublisher
 from deltastream.market.chain import chain_key
 from tests.integration.pipeline.chains import expiry_in, priced_chain, spot_tick
@@ -35,6 +35,16 @@ def _writer(consumer: Consumer, interval_seconds: float = 0.0) -> ChainWriter:
     return ChainWriter(
         consumer.enricher.save, consumer.reader.ack, interval_seconds=interval_seconds
     )
+
+
+def _counting_store(consumer: Consumer, writes: list[int]) -> Store:
+    """The consumer's store, noting the number of entries of each write in ``writes``."""
+
+    def store(batch: PreparedBatch, skip: frozenset[str]) -> list[str]:
+        writes.append(len(batch.entries))
+        return consumer.enricher.save(batch, skip)
+
+    return store
 
 
 def _wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
@@ -87,10 +97,7 @@ def test_batches_within_the_interval_are_stored_in_one_write_and_acknowledged_to
     publisher = TickPublisher(redis_client, 10_000)
     consumer = make_consumer([underlying], "writer-interval")
     writes: list[int] = []
-
-    def store(batch: PreparedBatch, skip: frozenset[str]) -> list[str]:
-        writes.append(len(batch.entries))
-        return consumer.enricher.save(batch, skip)
+    store = _counting_store(consumer, writes)
 
     writer = ChainWriter(store, consumer.reader.ack, interval_seconds=600.0)
     publisher.publish([spot_tick(underlying), *priced_chain(underlying, expiry, sigma=0.2)])
@@ -135,10 +142,7 @@ def test_a_write_and_its_acknowledgement_wait_for_a_batch_to_be_submitted(
     publisher = TickPublisher(redis_client, 10_000)
     consumer = make_consumer([underlying], "writer-after-submission")
     writes: list[int] = []
-
-    def store(batch: PreparedBatch, skip: frozenset[str]) -> list[str]:
-        writes.append(len(batch.entries))
-        return consumer.enricher.save(batch, skip)
+    store = _counting_store(consumer, writes)
 
     def prepared(strikes: int) -> PreparedBatch:
         publisher.publish(
