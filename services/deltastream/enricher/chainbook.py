@@ -111,10 +111,16 @@ class ChainBook:
             self._chains.pop(chain_id, None)
             self._published.forget(chain_id)
 
+    def forget_streams(self, streams: Collection[str]) -> None:
+        """Drop the chains and the underlying prices of the tick streams in ``streams``."""
+        self.forget([key for key, chain in self._chains.items() if _stream(chain) in streams])
+        for underlying in [u for u in self._spots if bus.ticks_stream(u) in streams]:
+            del self._spots[underlying]
+
     def chains_per_stream(self, streams: Collection[str]) -> dict[str, int]:
         """The chains held of each of ``streams`` that has any: what consuming the stream
         costs, batch after batch."""
-        counts = Counter(bus.ticks_stream(chain.underlying) for chain in self._chains.values())
+        counts = Counter(_stream(chain) for chain in self._chains.values())
         return {stream: counts[stream] for stream in streams if counts[stream]}
 
     def _chain(self, quote: OptionQuote) -> ChainState:
@@ -135,6 +141,10 @@ class ChainBook:
     def _spot(self, underlying: str) -> float:
         tick = self._spots.get(underlying)
         return tick.price if tick is not None else float("nan")
+
+
+def _stream(chain: ChainState) -> str:
+    return bus.ticks_stream(chain.underlying)
 
 
 def _check_stream(stream: str, underlying: str) -> None:

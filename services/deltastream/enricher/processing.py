@@ -144,6 +144,11 @@ class Enricher:
         loaded again when a quote needs them."""
         self._book.forget(chain_ids)
 
+    def forget_streams(self, streams: Collection[str]) -> None:
+        """Drop what is held of the tick streams in ``streams`` (ones this replica lets go): if
+        they come back, their chains are loaded as the replica that had them stored them."""
+        self._book.forget_streams(streams)
+
     def chains_per_stream(self, streams: Collection[str]) -> dict[str, int]:
         """The chains this enricher holds of each of ``streams`` that has any: what consuming
         the stream costs, batch after batch."""

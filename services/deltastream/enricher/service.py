@@ -189,7 +189,8 @@ class EnricherLoop:
     def _rebalance_due(self) -> None:
         """Renew this replica's heartbeat, report the chains of its streams, and consume the
         streams it owns now; a stream it lets go is stored and acknowledged first, so its next
-        owner finds nothing pending."""
+        owner finds nothing pending, and its chains are forgotten, so that they are loaded
+        anew from what the other replicas stored if it comes back."""
         now = time.monotonic()
         if self._membership is None or now < self._next_rebalance:
             return
@@ -201,8 +202,10 @@ class EnricherLoop:
         current = set(self._reader.streams)
         if set(owned) == current:
             return
-        if current - set(owned):
+        released = current - set(owned)
+        if released:
             self._settle(wait=True)
+            self._enricher.forget_streams(released)
         self._reader.set_streams(owned)
         log.info("streams owned", extra={"streams": owned, "replicas": sorted(heartbeat.alive)})
 

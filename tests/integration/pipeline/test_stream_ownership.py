@@ -22,15 +22,24 @@ from tests.integration.pipeline.chains import RATE, expiry_in, priced_chain
 Database = pymongo.database.Database[dict[str, Any]]
 
 
-def _replica(
-    client: redis.Redis, db: Database, streams: list[str], name: str, key: str
-) -> EnricherLoop:
+def _enricher(client: redis.Redis, db: Database, name: str) -> Enricher:
     parameters = EnrichmentParameters(RATE, ExpiryConvention(), 0.0, 1000, 1000)
+    return Enricher(client, store.ChainStore(db), parameters, name)
+
+
+def _replica(
+    client: redis.Redis,
+    db: Database,
+    streams: list[str],
+    name: str,
+    key: str,
+    enricher: Enricher | None = None,
+) -> EnricherLoop:
     reader = bus.ConsumerGroupReader(client, streams, bus.ENRICHER_GROUP, name)
     reader.ensure_group()
     return EnricherLoop(
         reader,
-        Enricher(client, store.ChainStore(db), parameters, name),
+        enricher or _enricher(client, db, name),
         batch_size=500,
         block_ms=20,
         claim_idle_ms=60_000,
@@ -86,12 +95,14 @@ def test_replicas_share_the_streams_by_the_chains_they_carry(
 ) -> None:
     """Dealt by count, the stream with three expiries and one with one go to the first
     replica; once the replicas have reported their chains, the heavy stream is the first's
-    alone and the other has moved to the second, every chain stored once, nothing pending."""
+    alone and the other has moved to the second, every chain stored once, nothing pending. The
+    first no longer holds the chain of the stream it let go."""
     run = uuid.uuid4().hex[:8].upper()
     heavy, seconds, moved = (f"V{run}{letter}" for letter in "ABC")
     streams = [bus.ticks_stream(u) for u in (heavy, seconds, moved)]
     key = f"test:members:{run}"
-    first = _replica(redis_client, mongo_db, streams, "first", key)
+    first_enricher = _enricher(redis_client, mongo_db, "first")
+    first = _replica(redis_client, mongo_db, streams, "first", key, first_enricher)
     second = _replica(redis_client, mongo_db, streams, "second", key)
     first.step()
     second.step()
@@ -111,6 +122,7 @@ def test_replicas_share_the_streams_by_the_chains_they_carry(
 
     assert set(first.consuming) == {bus.ticks_stream(heavy)}
     assert set(second.consuming) == {bus.ticks_stream(seconds), bus.ticks_stream(moved)}
+    assert first_enricher.chains_per_stream(streams) == {bus.ticks_stream(heavy): 3}
     chains = {(d["underlying"], d["expiry"]): d for d in mongo_db[store.LATEST].find(
         {"underlying": {"$in": [heavy, seconds, moved]}}
     )}  # fmt: skip

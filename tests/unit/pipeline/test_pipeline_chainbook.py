@@ -6,6 +6,7 @@ document's message."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from deltastream import bus
 from deltastream.contracts import chain_snapshot
@@ -91,3 +92,31 @@ def test_a_chain_not_held_is_loaded_and_a_forgotten_one_loaded_again() -> None:
     ((fresh, _),) = book.apply(book.decode([_entry(_call(24_000.0, 301.0), "2-1")])[0]).values()
     assert fresh is not stored  # nothing stored any more: a new chain
     assert fresh.version == 1
+
+
+def test_the_streams_let_go_are_forgotten_chains_and_prices() -> None:
+    book = _book()
+    bank = OptionQuote(
+        "BANKNIFTY", EXPIRY, 51_000.0, OptionType.PUT, 400.0, 401.0, 400.5, 5, 100, AT_NS
+    )
+    entries = [
+        _entry(UnderlyingTick("NIFTY", 24_000.0, AT_NS), "1-0"),
+        _entry(_call(24_000.0, 300.0), "1-1"),
+        _entry(UnderlyingTick("BANKNIFTY", 51_000.0, AT_NS), "1-0"),
+        _entry(bank, "1-1"),
+    ]
+    book.apply(book.decode(entries)[0])
+    nifty, banknifty = bus.ticks_stream("NIFTY"), bus.ticks_stream("BANKNIFTY")
+    assert book.chains_per_stream([nifty, banknifty]) == {nifty: 1, banknifty: 1}
+
+    book.forget_streams({nifty})
+
+    assert book.chains_per_stream([nifty, banknifty]) == {banknifty: 1}
+    work, _ = book.decode([_entry(_call(24_100.0, 250.0), "2-0")])
+    ((chain, _),) = book.apply(work).values()
+    (enriched,) = book.enrich([chain])
+    assert chain.version == 1  # a chain anew (nothing stored here), not the one let go
+    assert math.isnan(enriched.spot)  # NIFTY's last price went with its stream
+    bank_work, _ = book.decode([_entry(bank, "3-0")])
+    ((bank_chain, _),) = book.apply(bank_work).values()
+    assert book.enrich([bank_chain])[0].spot == 51_000.0
