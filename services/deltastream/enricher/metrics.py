@@ -15,6 +15,8 @@ __all__ = [
     "DEAD_LETTERS",
     "HISTORY_DROPPED",
     "HISTORY_WAITING",
+    "PREPARE_CPU_SECONDS",
+    "PREPARE_SECONDS",
     "QUOTES_APPLIED",
     "STORE_WAITING",
     "STREAM_LAG",
@@ -57,6 +59,18 @@ BATCH_SECONDS = Histogram(
     "deltastream_enricher_batch_seconds",
     "Time to process one batch, from read to acknowledgement.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+_PREPARE_BUCKETS = (0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 1.0)
+PREPARE_SECONDS = Histogram(
+    "deltastream_enricher_prepare_seconds",
+    "Time to prepare one batch (decode, apply, enrich, publish), by the clock.",
+    buckets=_PREPARE_BUCKETS,
+)
+PREPARE_CPU_SECONDS = Histogram(
+    "deltastream_enricher_prepare_cpu_seconds",
+    "CPU time of the loop's thread preparing one batch: well below the clock's, the enricher "
+    "waits for a core (a CPU limit, busy neighbours) or for its writer threads.",
+    buckets=_PREPARE_BUCKETS,
 )
 TICK_TO_ENRICHED = Histogram(
     "deltastream_tick_to_enriched_seconds",

@@ -138,7 +138,10 @@ class EnricherLoop:
                 "messaging.destination.name": streams,
             },
         ):
+            clock, cpu = time.perf_counter(), time.thread_time()
             prepared = self._enricher.prepare(entries)
+            metrics.PREPARE_CPU_SECONDS.observe(time.thread_time() - cpu)
+            metrics.PREPARE_SECONDS.observe(time.perf_counter() - clock)
             prepared.started = started
             prepared.trace_context = context.get_current()
             self._reader.ack(prepared.dead_entries)  # in the dead-letter stream already

@@ -56,6 +56,30 @@ def test_quotes_are_enriched_stored_and_published(
     assert snapshot.analytics.total_call_open_interest == sum(q.open_interest for q in quotes) // 2
 
 
+def _histogram(name: str) -> tuple[float, float]:
+    """(observations, sum) of a histogram of the default registry."""
+    count = REGISTRY.get_sample_value(f"{name}_count") or 0.0
+    return count, REGISTRY.get_sample_value(f"{name}_sum") or 0.0
+
+
+def test_each_batch_reports_its_preparation_by_the_clock_and_in_cpu_time(
+    redis_client: redis.Redis, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    """The loop's own CPU time per batch beside the clock's: an SRE tells an enricher that is
+    short of CPU (throttled, crowded) from one that has too much to compute."""
+    consumer = make_consumer([underlying], "enricher-timed")
+    clock, cpu = (
+        _histogram(f"deltastream_enricher_prepare{part}_seconds") for part in ("", "_cpu")
+    )
+    TickPublisher(redis_client, 10_000).publish(priced_chain(underlying, expiry_in(5)))
+    assert consumer.loop.step() == 22
+
+    clock_count, clock_sum = _histogram("deltastream_enricher_prepare_seconds")
+    cpu_count, cpu_sum = _histogram("deltastream_enricher_prepare_cpu_seconds")
+    assert (clock_count - clock[0], cpu_count - cpu[0]) == (1, 1)
+    assert 0 < cpu_sum - cpu[1] <= clock_sum - clock[1] + 1e-3
+
+
 def test_a_crash_between_store_and_ack_loses_nothing_and_counts_nothing_twice(
     redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
 ) -> None:
