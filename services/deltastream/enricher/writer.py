@@ -169,14 +169,16 @@ class ChainWriter:
 
     def after_next_submission(self) -> None:
         """Return once the next batch is submitted, or a caller waits in ``flush`` or
-        ``close``, or after ``idle_seconds`` without either; at once without an interval.
-        Other work on the loop's process paces itself on it too (the history writer)."""
+        ``close``, or the queue is full (the loop waits for room, not for a batch), or after
+        ``idle_seconds`` without any; at once without an interval. Other work on the loop's
+        process paces itself on it too (the history writer)."""
         if self._interval <= 0:
             return
         with self._submitted:
             seen = self._submissions
             self._submitted.wait_for(
-                lambda: self._submissions > seen or self._hurried > 0, self._idle
+                lambda: self._submissions > seen or self._hurried > 0 or self._pending.full(),
+                self._idle,
             )
 
     def _next_write(self) -> list[_Item]:

@@ -173,6 +173,41 @@ def test_a_write_and_its_acknowledgement_wait_for_a_batch_to_be_submitted(
     writer.close()
 
 
+def test_a_loop_waiting_for_room_in_the_queue_is_not_waited_for(
+    redis_client: redis.Redis, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    """An acknowledgement waits for the loop's next batch, but not when the loop is waiting
+    for room in a full queue: that batch cannot come before the writer takes the next."""
+    expiry = expiry_in(6)
+    publisher = TickPublisher(redis_client, 10_000)
+    consumer = make_consumer([underlying], "writer-full-queue")
+    storing, release = threading.Event(), threading.Event()
+
+    def store(batch: PreparedBatch, skip: frozenset[str]) -> list[str]:
+        storing.set()
+        assert release.wait(60)
+        return consumer.enricher.save(batch, skip)
+
+    batches = []
+    for strikes in (5, 4, 3):
+        publisher.publish(priced_chain(underlying, expiry, strikes=strikes))
+        batches.append(consumer.enricher.prepare(consumer.reader.read(500, 50)))
+    writer = ChainWriter(
+        store, consumer.reader.ack, interval_seconds=0.01, idle_seconds=600.0, max_batches=1
+    )
+    writer.submit(batches[0])  # written at once: the store holds it
+    assert storing.wait(30)
+    writer.submit(batches[1])  # the queue is full
+    third = threading.Thread(target=writer.submit, args=(batches[2],))
+    third.start()  # waits for room
+    release.set()
+    third.join(30)
+    assert not third.is_alive(), "the writer waited for a batch the loop could not submit"
+    assert _flushed_within(writer, 30.0)
+    assert _pending(redis_client, underlying) == 0
+    writer.close()
+
+
 @pytest.mark.parametrize("interval_seconds", [0.0, 600.0])
 def test_a_copy_that_lost_a_race_never_overwrites_the_winner(
     redis_client: redis.Redis,
