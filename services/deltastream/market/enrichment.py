@@ -252,25 +252,21 @@ def _analytics(
         totals[:, quoted] = np.add.reduceat(
             np.stack([call_oi, put_oi, call_volume, put_volume]), starts[quoted], axis=1
         )
-    forwards = np.array([chain.forward for chain in chains])
-    distance = np.full((sizes.size, int(sizes.max())), np.inf)
-    filled = np.arange(distance.shape[1]) < sizes[:, np.newaxis]
-    distance[filled] = np.abs(strikes - np.repeat(forwards, sizes))
-    atm = distance.argmin(axis=1) if distance.shape[1] else np.zeros(sizes.size, dtype=np.int64)
     analytics = []
     for index, chain in enumerate(chains):
         calls, puts = sides[2 * index], sides[2 * index + 1]
         call_oi_total, put_oi_total, call_volume_total, put_volume_total = (
             int(value) for value in totals[:, index]
         )
-        atm_index = int(atm[index]) if sizes[index] else -1
+        strikes_here = chain.columns.strikes
+        atm_index = int(np.argmin(np.abs(strikes_here - chain.forward))) if sizes[index] else -1
         analytics.append(
             ChainAnalytics(
                 pcr_open_interest=float(pcr(put_oi_total, call_oi_total)),
                 pcr_volume=float(pcr(put_volume_total, call_volume_total)),
                 max_pain=float(pain[index]),
                 atm_iv=_atm_iv(calls, puts, atm_index),
-                atm_strike=float(chain.columns.strikes[atm_index]) if atm_index >= 0 else math.nan,
+                atm_strike=float(strikes_here[atm_index]) if atm_index >= 0 else math.nan,
                 total_call_open_interest=call_oi_total,
                 total_put_open_interest=put_oi_total,
                 total_call_volume=call_volume_total,
