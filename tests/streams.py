@@ -10,6 +10,8 @@ from typing import Any
 
 import redis
 
+from deltastream.market.codec import decode_entry
+
 Entry = tuple[str, dict[bytes, bytes]]
 
 
@@ -25,3 +27,17 @@ def newest_entry_id(client: redis.Redis, stream: str) -> str:
     assert reply, f"{stream} has no entry"
     entry_id: bytes = reply[0][0]
     return entry_id.decode()
+
+
+def stream_ticks(client: redis.Redis, stream: str) -> int:
+    """The ticks in the entries of the tick stream ``stream`` (an entry may hold many)."""
+    count = 0
+    for _, fields in stream_entries(client, stream):
+        ticks = decode_entry(fields)
+        count += len(ticks.quotes) + len(ticks.underlying_ticks) + len(ticks.malformed)
+    return count
+
+
+def stream_quotes(client: redis.Redis, stream: str) -> int:
+    """The option quotes in the entries of the tick stream ``stream``."""
+    return sum(len(decode_entry(fields).quotes) for _, fields in stream_entries(client, stream))

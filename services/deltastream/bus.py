@@ -20,10 +20,13 @@ import redis.exceptions
 from opentelemetry import trace
 
 from deltastream.market.chain import StreamPosition, position_text
+from deltastream.market.codec import MalformedTick
 
 TICKS_STREAM_PREFIX = "md.ticks."
 ENRICHED_STREAM_PREFIX = "md.enriched."
 DEAD_LETTER_STREAM = "md.deadletter"
+DEAD_LETTER_MAX_LENGTH = 100_000
+"""The dead-letter stream's cap (approximate ``MAXLEN``) unless a service sets its own."""
 ENRICHER_GROUP = "enricher"
 
 tracer = trace.get_tracer("deltastream.bus")
@@ -54,10 +57,12 @@ class StreamEntry:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """An entry that could not be processed, and why."""
+    """An entry that could not be processed, and why; with ``tick``, only that tick of the
+    entry (a batch entry whose other ticks are good)."""
 
     entry: StreamEntry
     reason: str
+    tick: MalformedTick | None = None
 
 
 _MAX_SEQUENCE = 2**64 - 1
@@ -271,17 +276,33 @@ class ConsumerGroupReader:
             )
         return claimed
 
-    def ack(self, entries: Iterable[StreamEntry]) -> int:
-        """Acknowledge entries; returns how many were still pending."""
+    def ack(
+        self,
+        entries: Iterable[StreamEntry],
+        dead_letters: Sequence[DeadLetter] = (),
+        *,
+        dead_letter_max_length: int = DEAD_LETTER_MAX_LENGTH,
+    ) -> int:
+        """Acknowledge entries; returns how many were still pending. ``dead_letters`` (of
+        these entries, or of their ticks) are appended to the dead-letter stream in the same
+        transaction: an entry is in that stream once it is acknowledged, and only then, so a
+        redelivery never dead-letters it twice."""
         by_stream: dict[str, list[str]] = {}
         for entry in entries:
             by_stream.setdefault(entry.stream, []).append(entry.entry_id)
         if not by_stream:
             return 0
-        pipe = self._client.pipeline(transaction=False)
+        pipe = self._client.pipeline(transaction=bool(dead_letters))
+        for letter in dead_letters:
+            pipe.xadd(
+                DEAD_LETTER_STREAM,
+                dead_letter_fields(letter, self._consumer),  # type: ignore[arg-type]
+                maxlen=dead_letter_max_length,
+                approximate=True,
+            )
         for stream, ids in by_stream.items():
             pipe.xack(stream, self._group, *ids)
-        return sum(int(n) for n in pipe.execute())
+        return sum(int(n) for n in pipe.execute()[len(dead_letters) :])
 
     def lag(self, streams: Iterable[str] | None = None) -> dict[str, int]:
         """Entries not yet delivered to the group, per stream (0 when unknown), of this
@@ -327,14 +348,25 @@ def discover_streams(client: redis.Redis, prefix: str) -> list[str]:
 
 
 def dead_letter_fields(letter: DeadLetter, consumer: str) -> dict[str, bytes]:
-    """The dead-letter entry: where it came from, why, and the original fields under ``f.``."""
+    """The dead-letter entry: where it came from, why, and the original fields under ``f.``.
+
+    A tick of a batch entry is dead-lettered alone: ``source_index`` is its place in the batch,
+    and its fields are those of an entry of that one tick in the message form (``f.kind``,
+    ``f.pb`` and the batch's ``f.tp``), so that it can be fixed and appended again as it is.
+    """
     fields: dict[str, bytes] = {
         "source_stream": letter.entry.stream.encode(),
         "source_id": letter.entry.entry_id.encode(),
         "reason": letter.reason.encode(),
         "consumer": consumer.encode(),
     }
-    for name, value in letter.entry.fields.items():
+    original = letter.entry.fields
+    if letter.tick is not None:
+        fields["source_index"] = str(letter.tick.index).encode()
+        original = {b"kind": letter.tick.kind, b"pb": letter.tick.message}
+        if b"tp" in letter.entry.fields:
+            original[b"tp"] = letter.entry.fields[b"tp"]
+    for name, value in original.items():
         fields["f." + name.decode("utf-8", "backslashreplace")] = value
     return fields
 

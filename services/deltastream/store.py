@@ -22,8 +22,13 @@ import pymongo
 import pymongo.errors
 from pymongo.database import Database
 
-from deltastream import bus
-from deltastream.market.chain import ChainState, QuoteRow, SideColumns, chain_key
+from deltastream.market.chain import (
+    ChainState,
+    QuoteRow,
+    SideColumns,
+    chain_key,
+    parse_tick_position,
+)
 from deltastream.market.enrichment import GREEK_NAMES, EnrichedChain, SideEnrichment
 from deltastream.market.quotes import OptionType
 
@@ -123,7 +128,7 @@ def chain_state(document: Mapping[str, Any]) -> ChainState:
             state.restore(
                 float(strike),
                 option_type,
-                QuoteRow(position=bus.stream_id(side["position"][index]), **values),
+                QuoteRow(position=parse_tick_position(side["position"][index]), **values),
             )
     return state
 

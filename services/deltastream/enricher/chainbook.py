@@ -11,12 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 
 from deltastream import bus, store
 from deltastream.enricher.snapshots import SnapshotCache
 from deltastream.errors import MalformedEntryError
-from deltastream.market.chain import ChainState, StreamPosition, chain_key
-from deltastream.market.codec import decode_tick
+from deltastream.market.chain import ChainState, TickPosition, chain_key
+from deltastream.market.codec import (
+    BATCH_KIND,
+    MalformedTick,
+    decode_entry,
+    quote_message,
+    underlying_message,
+)
 from deltastream.market.enrichment import (
     ChainInput,
     EnrichedChain,
@@ -25,12 +32,22 @@ from deltastream.market.enrichment import (
 )
 from deltastream.market.quotes import OptionQuote, UnderlyingTick
 
-ChainQuotes = list[tuple[OptionQuote, StreamPosition]]
+ChainQuotes = list[tuple[OptionQuote, TickPosition]]
 """The quotes of one batch for one chain, each with its stream position."""
 Applied = dict[str, tuple[ChainState, list[OptionQuote]]]
 """The chains a batch changed, by id, each with the quotes that changed it."""
 ChainLoader = Callable[[str, dt.date], ChainState | None]
 """The stored state of a chain (underlying, expiry), None when none is stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A batch's entries decoded: each chain's quotes, what is malformed (whole entries, or
+    single ticks of a batch entry), and the ticks read per stream (malformed ones too)."""
+
+    work: dict[str, ChainQuotes]
+    dead: list[bus.DeadLetter]
+    ticks: Counter[str]
 
 
 class ChainBook:
@@ -45,28 +62,39 @@ class ChainBook:
         self._spots: dict[str, UnderlyingTick] = {}
         self._published = SnapshotCache()
 
-    def decode(
-        self, entries: Sequence[bus.StreamEntry]
-    ) -> tuple[dict[str, ChainQuotes], list[bus.DeadLetter]]:
-        """Each chain's quotes among ``entries``, and the entries that are malformed; the
-        underlyings' prices are taken as they come."""
+    def decode(self, entries: Sequence[bus.StreamEntry]) -> Decoded:
+        """Each chain's quotes among ``entries`` (an entry holds one tick or a batch of
+        them), and what is malformed; the underlyings' prices are taken as they come."""
         work: dict[tuple[str, dt.date], ChainQuotes] = {}
         dead: list[bus.DeadLetter] = []
+        counts: Counter[str] = Counter()
         for entry in entries:
             try:
-                tick = decode_tick(entry.fields)
-                _check_stream(entry.stream, tick.underlying)
+                ticks = decode_entry(entry.fields)
             except MalformedEntryError as exc:
                 dead.append(bus.DeadLetter(entry, exc.reason))
+                counts[entry.stream] += 1
                 continue
-            if isinstance(tick, UnderlyingTick):
-                self._update_spot(tick)
-                continue
-            quotes = work.get((tick.underlying, tick.expiry))
-            if quotes is None:
-                quotes = work[tick.underlying, tick.expiry] = []
-            quotes.append((tick, entry.position))
-        return {chain_key(*chain): quotes for chain, quotes in work.items()}, dead
+            counts[entry.stream] += (
+                len(ticks.quotes) + len(ticks.underlying_ticks) + len(ticks.malformed)
+            )
+            dead.extend(bus.DeadLetter(entry, bad.reason, bad) for bad in ticks.malformed)
+            for index, spot in ticks.underlying_ticks:
+                if _on_stream(entry.stream, spot.underlying):
+                    self._update_spot(spot)
+                else:
+                    message = underlying_message(spot)
+                    dead.append(_stray(entry, spot.underlying, b"u", index, message))
+            milliseconds, sequence = entry.position
+            for index, quote in ticks.quotes:
+                if not _on_stream(entry.stream, quote.underlying):
+                    dead.append(_stray(entry, quote.underlying, b"q", index, quote_message(quote)))
+                    continue
+                quotes = work.get((quote.underlying, quote.expiry))
+                if quotes is None:
+                    quotes = work[quote.underlying, quote.expiry] = []
+                quotes.append((quote, (milliseconds, sequence, index)))
+        return Decoded({chain_key(*chain): quotes for chain, quotes in work.items()}, dead, counts)
 
     def apply(self, work: dict[str, ChainQuotes]) -> Applied:
         """Apply each chain's quotes; the chains that changed (each one version up), with the
@@ -147,7 +175,15 @@ def _stream(chain: ChainState) -> str:
     return bus.ticks_stream(chain.underlying)
 
 
-def _check_stream(stream: str, underlying: str) -> None:
-    expected = bus.ticks_stream(underlying)
-    if stream != expected:
-        raise MalformedEntryError(f"und: {underlying} does not belong on stream {stream}")
+def _on_stream(stream: str, underlying: str) -> bool:
+    return stream == bus.ticks_stream(underlying)
+
+
+def _stray(
+    entry: bus.StreamEntry, underlying: str, kind: bytes, index: int, message: bytes
+) -> bus.DeadLetter:
+    """The dead letter of a tick of ``underlying`` found on another underlying's stream."""
+    reason = f"und: {underlying} does not belong on stream {entry.stream}"
+    if entry.fields.get(b"kind") != BATCH_KIND:
+        return bus.DeadLetter(entry, reason)  # the entry is that one tick
+    return bus.DeadLetter(entry, reason, MalformedTick(kind, index, message, reason))

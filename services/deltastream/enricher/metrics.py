@@ -26,7 +26,9 @@ __all__ = [
 ]
 
 TICKS_CONSUMED = Counter(
-    "deltastream_ticks_consumed_total", "Stream entries read by the enricher.", ["stream"]
+    "deltastream_ticks_consumed_total",
+    "Ticks read by the enricher (malformed ones included; a batch entry holds many).",
+    ["stream"],
 )
 QUOTES_APPLIED = Counter(
     "deltastream_quotes_applied_total", "Quotes that changed a chain (redeliveries excluded)."
@@ -52,7 +54,7 @@ CONFLICTS = Counter(
 )
 BATCH_ENTRIES = Histogram(
     "deltastream_enricher_batch_entries",
-    "Entries per processed batch.",
+    "Stream entries per processed batch (a batch entry is one underlying's release).",
     buckets=(1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000),
 )
 BATCH_SECONDS = Histogram(

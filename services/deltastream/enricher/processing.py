@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -54,7 +55,12 @@ class PreparedBatch:
 
     entries: list[bus.StreamEntry]
     """Acknowledged once every chain below is stored."""
-    dead_entries: list[bus.StreamEntry]
+    rejected: list[bus.DeadLetter]
+    """Entries malformed as a whole: acknowledged at once, with their dead letters."""
+    dead_ticks: list[bus.DeadLetter]
+    """Malformed ticks of ``entries``: dead-lettered with the entries' acknowledgement."""
+    ticks: dict[str, int]
+    """Ticks read per stream, malformed ones included."""
     documents: list[store.Document]
     chains: frozenset[str]
     """Every chain its quotes belong to, whether they changed it or were already applied (to
@@ -90,7 +96,9 @@ def merge_batches(batches: Sequence[PreparedBatch]) -> PreparedBatch:
             quotes[key] = quotes.get(key, 0) + count
     return PreparedBatch(
         entries=[entry for batch in batches for entry in batch.entries],
-        dead_entries=[entry for batch in batches for entry in batch.dead_entries],
+        rejected=[letter for batch in batches for letter in batch.rejected],
+        dead_ticks=[letter for batch in batches for letter in batch.dead_ticks],
+        ticks=dict(sum((Counter(batch.ticks) for batch in batches), Counter[str]())),
         documents=list(newest.values()),
         chains=frozenset().union(*(batch.chains for batch in batches)),
         quotes=quotes,
@@ -155,30 +163,49 @@ class Enricher:
         return self._book.chains_per_stream(streams)
 
     def prepare(self, entries: Sequence[bus.StreamEntry]) -> PreparedBatch:
-        """Apply a batch to the chains, enrich and publish the chains it changed, and
-        dead-letter its malformed entries.
+        """Apply a batch to the chains, enrich and publish the chains it changed, and sort
+        out what is malformed (``PreparedBatch.rejected`` and ``dead_ticks``).
 
         Subscribers get an update before it is stored, to keep the database write off the
         tick-to-client path; the entries are still acknowledged only after the store. A crash
         in between republishes the same version, which subscribers' conflation ignores.
         """
-        work, dead = self._book.decode(entries)
-        self._dead_letter(dead)
-        applied = self._book.apply(work)
+        decoded = self._book.decode(entries)
+        for letter in decoded.dead:
+            _log_dead_letter(letter)
+        applied = self._book.apply(decoded.work)
         chains = [chain for chain, _ in applied.values()]
         documents = self._book.documents(self._book.enrich(chains), chains)
         self._publish(documents)
-        dead_entries = [letter.entry for letter in dead]
-        dead_ids = {id(entry) for entry in dead_entries}
+        rejected = [letter for letter in decoded.dead if letter.tick is None]
+        rejected_ids = {id(letter.entry) for letter in rejected}
         return PreparedBatch(
-            entries=[entry for entry in entries if id(entry) not in dead_ids],
-            dead_entries=dead_entries,
+            entries=[entry for entry in entries if id(entry) not in rejected_ids],
+            rejected=rejected,
+            dead_ticks=[letter for letter in decoded.dead if letter.tick is not None],
+            ticks=dict(decoded.ticks),
             documents=documents,
-            chains=frozenset(work),
+            chains=frozenset(decoded.work),
             quotes={key: len(quotes) for key, (_, quotes) in applied.items()},
             quote_timestamps_ns=[q.timestamp_ns for _, quotes in applied.values() for q in quotes],
             history=self._history_due(documents),
         )
+
+    def acknowledge(
+        self,
+        reader: bus.ConsumerGroupReader,
+        entries: Sequence[bus.StreamEntry],
+        dead_letters: Sequence[bus.DeadLetter] = (),
+    ) -> None:
+        """Acknowledge entries, and append ``dead_letters`` (of them or of their ticks) to the
+        dead-letter stream in the same transaction."""
+        reader.ack(
+            entries,
+            dead_letters,
+            dead_letter_max_length=self._parameters.dead_letter_max_length,
+        )
+        for letter in dead_letters:
+            metrics.DEAD_LETTERS.labels(letter.entry.stream).inc()
 
     def save(self, prepared: PreparedBatch, skip: Collection[str] = frozenset()) -> list[str]:
         """Store the prepared chains but those in ``skip`` in one round trip, and queue the
@@ -241,25 +268,18 @@ class Enricher:
             max_length=self._parameters.enriched_max_length,
         )
 
-    def _dead_letter(self, dead: Sequence[bus.DeadLetter]) -> None:
-        if not dead:
-            return
-        for letter in dead:
-            log.warning(
-                "dead-lettered an entry",
-                extra={
-                    "stream": letter.entry.stream,
-                    "entry_id": letter.entry.entry_id,
-                    "reason": letter.reason,
-                },
-            )
-            metrics.DEAD_LETTERS.labels(letter.entry.stream).inc()
-        bus.publish(
-            self._redis,
-            bus.DEAD_LETTER_STREAM,
-            [bus.dead_letter_fields(letter, self._consumer) for letter in dead],
-            max_length=self._parameters.dead_letter_max_length,
-        )
+
+def _log_dead_letter(letter: bus.DeadLetter) -> None:
+    where = {} if letter.tick is None else {"tick": letter.tick.index}
+    log.warning(
+        "dead-lettered an entry" if letter.tick is None else "dead-lettered a tick of an entry",
+        extra={
+            "stream": letter.entry.stream,
+            "entry_id": letter.entry.entry_id,
+            "reason": letter.reason,
+            **where,
+        },
+    )
 
 
 def entry_traceparents(entries: Sequence[bus.StreamEntry]) -> list[str]:

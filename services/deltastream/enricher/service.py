@@ -14,10 +14,10 @@ child, so a tick's publish, processing, store and delivery read as one trace.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections import Counter
 
 import redis.exceptions
 from opentelemetry import context, trace
@@ -56,8 +56,11 @@ class EnricherLoop:
         membership: Membership | None = None,
         rebalance_interval_seconds: float = 1.0,
     ) -> None:
-        """``discover_interval_seconds``: also consume every ``md.ticks.*`` stream that
-        appears, looking this often (None: only the reader's streams). ``write_behind``: store
+        """``batch_size``: about how many ticks to read per stream per call (an entry holds
+        one tick, or a whole release of one underlying: each read takes as many entries as the
+        last batch's ticks per entry make this many). ``discover_interval_seconds``: also
+        consume every ``md.ticks.*`` stream that appears, looking this often (None: only the
+        reader's streams). ``write_behind``: store
         a batch while the next one is prepared (see the module docstring), and store at most once
         per ``store_interval_seconds`` (``writer.ChainWriter``). ``membership``:
         consume only the streams this replica owns among the live ones (``ownership``),
@@ -65,12 +68,17 @@ class EnricherLoop:
         self._reader = reader
         self._enricher = enricher
         self._writer = ChainWriter(
-            enricher.save, reader.ack, interval_seconds=store_interval_seconds
+            enricher.save,
+            functools.partial(enricher.acknowledge, reader),
+            interval_seconds=store_interval_seconds,
         )
         self._write_behind = write_behind
         if write_behind:
             enricher.pace_history(self._writer.after_next_submission)
         self._batch_size = batch_size
+        self._entries_per_read = 1
+        """How many entries hold about ``batch_size`` ticks, by the last batch's (1 until a
+        batch is read: a stream's entries may hold one tick each or whole releases)."""
         self._block_ms = block_ms
         self._claim_idle_ms = claim_idle_ms
         self._claim_interval = claim_interval_seconds
@@ -119,7 +127,7 @@ class EnricherLoop:
             self._export_lag()
             self._discover_due()
             self._rebalance_due()
-            entries = self._claim_due() or self._reader.read(self._batch_size, self._block_ms)
+            entries = self._claim_due() or self._reader.read(self._entries_per_read, self._block_ms)
         if not entries:
             return 0
         started = time.perf_counter()
@@ -144,9 +152,12 @@ class EnricherLoop:
             metrics.PREPARE_SECONDS.observe(time.perf_counter() - clock)
             prepared.started = started
             prepared.trace_context = context.get_current()
-            self._reader.ack(prepared.dead_entries)  # in the dead-letter stream already
+            rejected = prepared.rejected
+            self._enricher.acknowledge(self._reader, [r.entry for r in rejected], rejected)
             self._writer.submit(prepared)
-        self._observe(entries, prepared.quote_timestamps_ns)
+        self._observe(entries, prepared.ticks, prepared.quote_timestamps_ns)
+        ticks_per_entry = max(sum(prepared.ticks.values()) / len(entries), 1.0)
+        self._entries_per_read = max(int(self._batch_size / ticks_per_entry), 1)
         if not self._write_behind:
             self._settle(wait=True)
         return len(entries)
@@ -217,15 +228,18 @@ class EnricherLoop:
         if now < self._next_claim:
             return []
         self._next_claim = now + self._claim_interval
-        claimed = self._reader.claim_stale(self._claim_idle_ms, self._batch_size)
+        claimed = self._reader.claim_stale(self._claim_idle_ms, self._entries_per_read)
         if claimed:
             log.info("claimed stale entries", extra={"count": len(claimed)})
         return claimed
 
-    def _observe(self, entries: list[bus.StreamEntry], timestamps_ns: list[int]) -> None:
-        """Entries read, and the latency from each applied quote's tick to its publication."""
+    def _observe(
+        self, entries: list[bus.StreamEntry], ticks: dict[str, int], timestamps_ns: list[int]
+    ) -> None:
+        """Entries and ticks read, and the latency from each applied quote's tick to its
+        publication."""
         metrics.BATCH_ENTRIES.observe(len(entries))
-        for stream, count in Counter(entry.stream for entry in entries).items():
+        for stream, count in ticks.items():
             metrics.TICKS_CONSUMED.labels(stream).inc(count)
         now_ns = time.time_ns()
         for timestamp_ns in timestamps_ns:

@@ -27,7 +27,11 @@ class EnricherSettings(ServiceSettings):
         default_factory=_default_consumer,
         description="Name in the consumer group; the pod name in Kubernetes.",
     )
-    batch_size: int = Field(default=2000, gt=0, description="Entries read per stream per call.")
+    batch_size: int = Field(
+        default=2000,
+        gt=0,
+        description="Ticks read per stream per call, about: as many entries as hold that many.",
+    )
     block_ms: int = Field(default=200, gt=0, description="How long a read waits for entries.")
     claim_idle_ms: int = Field(
         default=30_000, gt=0, description="Take over entries pending this long in a dead consumer."

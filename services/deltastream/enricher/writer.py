@@ -49,7 +49,8 @@ from deltastream.enricher.processing import PreparedBatch, merge_batches
 log = logging.getLogger(__name__)
 
 Store = Callable[[PreparedBatch, frozenset[str]], list[str]]
-Acknowledge = Callable[[Sequence[bus.StreamEntry]], object]
+Acknowledge = Callable[[Sequence[bus.StreamEntry], Sequence[bus.DeadLetter]], object]
+"""Acknowledges entries, with the dead letters of their malformed ticks in one transaction."""
 
 
 class _Signal(enum.Enum):
@@ -221,7 +222,7 @@ class ChainWriter:
             stored_all = not lost and not skip.intersection(merged.chains)
             if stored_all:
                 self.after_next_submission()
-                self._acknowledge(merged.entries)
+                self._acknowledge(merged.entries, merged.dead_ticks)
         except Exception as exc:  # raised again in the loop's thread by settle
             log.warning("storing a batch failed; its entries will be read again")
             with self._lock:

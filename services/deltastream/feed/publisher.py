@@ -1,5 +1,6 @@
 """Publishes ticks to the ``md.ticks.<UNDERLYING>`` streams, one transaction per batch (a
-batch appears at once), inside a PRODUCER span whose traceparent travels in every entry.
+batch appears at once), inside a PRODUCER span whose traceparent travels in every entry. Each
+underlying's ticks of a batch are one entry in the codec's batch form.
 
 ``encode`` and ``send`` are the two halves of ``publish``: the synthetic feed encodes a release
 while it waits for the instant the release is due, so that only the send is left at that
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +20,7 @@ from opentelemetry import trace
 
 from deltastream import bus
 from deltastream.feed import metrics
-from deltastream.market.codec import tick_fields, with_traceparent
+from deltastream.market.codec import batch_fields, with_traceparent
 from deltastream.market.quotes import Tick
 from deltastream.telemetry import traceparent_of
 
@@ -30,9 +30,10 @@ tracer = trace.get_tracer("deltastream.feed")
 @dataclass(frozen=True, slots=True)
 class EncodedTicks:
     """A batch of ticks as their streams and entry fields, without the traceparent, which is
-    the send span's."""
+    the send span's, and the ticks of each entry."""
 
     entries: list[tuple[str, tuple[bytes | str, ...]]]
+    ticks: list[int]
 
 
 class TickPublisher:
@@ -41,18 +42,22 @@ class TickPublisher:
         self._max_length = max_length
 
     def publish(self, ticks: Sequence[Tick]) -> int:
-        """Publish a batch; returns how many entries were added."""
+        """Publish a batch; returns how many ticks were sent."""
         return self.send(self.encode(ticks))
 
     @staticmethod
     def encode(ticks: Sequence[Tick]) -> EncodedTicks:
-        """The batch's entries, ready to send."""
+        """The batch's entries, ready to send: one per underlying, its ticks in order."""
+        by_underlying: dict[str, list[Tick]] = {}
+        for tick in ticks:
+            by_underlying.setdefault(tick.underlying, []).append(tick)
         return EncodedTicks(
-            [(bus.ticks_stream(tick.underlying), tick_fields(tick)) for tick in ticks]
+            [(bus.ticks_stream(u), batch_fields(same)) for u, same in by_underlying.items()],
+            [len(same) for same in by_underlying.values()],
         )
 
     def send(self, batch: EncodedTicks) -> int:
-        """Publish an encoded batch; returns how many entries were added."""
+        """Publish an encoded batch; returns how many ticks were sent."""
         if not batch.entries:
             return 0
         started = time.perf_counter()
@@ -64,7 +69,7 @@ class TickPublisher:
                 attributes={
                     "messaging.system": "redis",
                     "messaging.operation.type": "send",
-                    "messaging.batch.message_count": len(batch.entries),
+                    "messaging.batch.message_count": sum(batch.ticks),
                 },
             ) as span,
         ):
@@ -74,9 +79,9 @@ class TickPublisher:
             ]
             bus.append_atomically(self._client, entries, max_length=self._max_length)
         metrics.PUBLISH_SECONDS.observe(time.perf_counter() - started)
-        for stream, count in Counter(stream for stream, _ in entries).items():
+        for (stream, _), count in zip(entries, batch.ticks, strict=True):
             metrics.TICKS_PUBLISHED.labels(stream).inc(count)
-        return len(entries)
+        return sum(batch.ticks)
 
 
 @contextlib.contextmanager

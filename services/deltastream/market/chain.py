@@ -1,8 +1,9 @@
 """The state of one option chain (an underlying and an expiry), as quotes arrive.
 
 Applying a quote is idempotent: each row remembers the stream position of the last quote
-applied to it, and a quote at or before that position (a redelivery after a crash, or an
-older quote claimed late from a dead consumer) changes nothing.
+applied to it (its entry's id and its index within the entry), and a quote at or before that
+position (a redelivery after a crash, or an older quote claimed late from a dead consumer)
+changes nothing.
 
 The state is held column-wise, one Python list per field and side aligned on the sorted
 strikes: applying a quote writes a few list items, and the arrays the enrichment works on are
@@ -22,8 +23,12 @@ from numpy.typing import NDArray
 from deltastream.market.quotes import OptionQuote, OptionType
 
 StreamPosition = tuple[int, int]
+"""An entry id, ``(milliseconds, sequence)``: compares as the stream orders entries."""
+TickPosition = tuple[int, int, int]
+"""A quote's place in a stream: its entry's id and its index within the entry (0 for an entry
+of one tick)."""
 RowKey = tuple[float, OptionType]
-_NO_POSITION: StreamPosition = (0, 0)
+_NO_POSITION: TickPosition = (0, 0, 0)
 
 
 @dataclass(slots=True)
@@ -37,7 +42,7 @@ class QuoteRow:
     volume: int
     open_interest: int
     timestamp_ns: int
-    position: StreamPosition
+    position: TickPosition
     open_interest_at_open: int
     open_interest_day: int = 0
 
@@ -85,9 +90,9 @@ class _Side:
     open_interest_at_open: list[int] = field(default_factory=list)
     open_interest_day: list[int] = field(default_factory=list)
     timestamp_ns: list[int] = field(default_factory=list)
-    position: list[StreamPosition] = field(default_factory=list)
+    position: list[TickPosition] = field(default_factory=list)
     position_text: list[str] = field(default_factory=list)
-    """The positions as the stream writes them (``"<ms>-<seq>"``; "" where no quote)."""
+    """The positions as text (``tick_position_text``; "" where no quote)."""
 
     def insert(self, index: int) -> None:
         """An empty row at ``index`` (a new strike)."""
@@ -127,7 +132,7 @@ class _Side:
         self.open_interest_at_open[index] = row.open_interest_at_open
         self.open_interest_day[index] = row.open_interest_day
         self.timestamp_ns[index], self.position[index] = row.timestamp_ns, row.position
-        self.position_text[index] = position_text(row.position)
+        self.position_text[index] = tick_position_text(row.position)
 
     def columns(self) -> SideColumns:
         return SideColumns(
@@ -181,7 +186,7 @@ class ChainState:
             if (row := side.row(index)) is not None
         }
 
-    def apply(self, quote: OptionQuote, position: StreamPosition, trading_day: int = 0) -> bool:
+    def apply(self, quote: OptionQuote, position: TickPosition, trading_day: int = 0) -> bool:
         """Take a quote if it is newer than what the row holds; True when it changed the row.
 
         ``trading_day`` (a date ordinal) is the session the quote belongs to: the first quote of
@@ -210,7 +215,7 @@ class ChainState:
             day,
         )
         side.timestamp_ns[index], side.position[index] = quote.timestamp_ns, position
-        side.position_text[index] = position_text(position)
+        side.position_text[index] = tick_position_text(position)
         self.applied_quotes += 1
         return True
 
@@ -222,8 +227,8 @@ class ChainState:
         self._sides[option_type].write(index, row)
 
     def position_texts(self, option_type: OptionType) -> list[str]:
-        """Each strike's stream position on one side as the stream writes it, ``"<ms>-<seq>"``
-        ("" where no quote): a copy."""
+        """Each strike's stream position on one side as text (``tick_position_text``; "" where
+        no quote): a copy."""
         return self._sides[option_type].position_text.copy()
 
     @property
@@ -249,8 +254,22 @@ class ChainState:
 
 
 def position_text(position: StreamPosition) -> str:
-    """A stream position as the stream writes it: ``"<milliseconds>-<sequence>"``."""
+    """An entry id as the stream writes it: ``"<milliseconds>-<sequence>"``."""
     return f"{position[0]}-{position[1]}"
+
+
+def tick_position_text(position: TickPosition) -> str:
+    """A quote's position as stored: its entry's id, then ``:<index>`` unless the index is 0
+    (``"<milliseconds>-<sequence>[:<index>]"``, so an entry of one tick reads as its id)."""
+    milliseconds, sequence, index = position
+    return f"{milliseconds}-{sequence}:{index}" if index else f"{milliseconds}-{sequence}"
+
+
+def parse_tick_position(text: str) -> TickPosition:
+    """The position ``tick_position_text`` wrote (``ValueError`` when it is not one)."""
+    entry, _, index = text.partition(":")
+    milliseconds, _, sequence = entry.partition("-")
+    return int(milliseconds), int(sequence or 0), int(index or 0)
 
 
 def chain_key(underlying: str, expiry: dt.date) -> str:

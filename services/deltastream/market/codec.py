@@ -1,13 +1,23 @@
 """The wire format of ticks in the Redis stream ``md.ticks.<UNDERLYING>``.
 
-One stream entry is one tick, in either of two forms; ``kind`` is ``q`` for an option quote
-and ``u`` for an underlying print in both, and ``tp`` is the optional W3C ``traceparent`` of
-the publishing span.
+A stream entry holds the ticks of one underlying, in one of three forms; ``tp`` is the
+optional W3C ``traceparent`` of the publishing span in each.
 
-**Message form** (what the feed publishes): ``kind`` and ``pb``, the tick as a serialized
-protobuf message of the contracts, ``deltastream.v1.OptionQuote`` or
-``deltastream.v1.UnderlyingTick``. Four fields instead of two dozen: a release of hundreds of
-ticks is packed, stored, read back and decoded several times faster than the flat form.
+**Batch form** (what the feed publishes): ``kind`` ``b`` and ``pb``, a serialized
+``deltastream.v1.TickBatch``: every tick of the underlying in one release. A release of
+hundreds of ticks is then a few entries, which the stream stores, the enricher reads,
+acknowledges and decodes several times faster than one entry per tick. A quote's place in the
+batch's ``quotes`` is its position within the entry: the enricher stores it with the entry id
+(``<milliseconds>-<sequence>:<index>``), so a redelivered batch changes nothing. A malformed
+tick in a batch is that tick's problem alone (``DecodedBatch.malformed``): it goes to the
+dead-letter stream and the others are applied; a ``pb`` that is not a ``TickBatch`` at all is
+the entry's.
+
+One entry can also be one tick, ``kind`` ``q`` for an option quote and ``u`` for an underlying
+print, in two forms:
+
+**Message form**: ``kind`` and ``pb``, the tick as a serialized protobuf message of the
+contracts, ``deltastream.v1.OptionQuote`` or ``deltastream.v1.UnderlyingTick``.
 
 **Flat form** (for any other producer: another language, ``redis-cli``, a replay tool): a map
 of short ASCII fields.
@@ -27,11 +37,12 @@ field          kinds  value
 ``vol oi``     q      cumulative day volume and open interest (integers)
 =============  =====  ==========================================================
 
-Both forms are checked alike: a finite positive strike and price, finite non-negative bid, ask
+Every form is checked alike: a finite positive strike and price, finite non-negative bid, ask
 and last with the bid not above the ask, non-negative counts, a symbol, an ISO expiry, and a
 timestamp (which a message must carry: protobuf cannot tell 0 from absent). Decoding raises
-``MalformedEntryError`` with a reason that names the field; the enricher sends such entries to
-the dead-letter stream instead of crashing or blocking.
+``MalformedEntryError`` with a reason that names the field (for a tick in a batch, the reason is
+in ``MalformedTick``); the enricher sends such entries and ticks to the dead-letter stream
+instead of crashing or blocking.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
 
@@ -53,6 +65,30 @@ _OPTION_TYPES = {b"C": OptionType.CALL, b"P": OptionType.PUT}
 _MESSAGE_OPTION_TYPES = {pb.OPTION_TYPE_CALL: OptionType.CALL, pb.OPTION_TYPE_PUT: OptionType.PUT}
 _OPTION_TYPE_VALUES = {value: key for key, value in _MESSAGE_OPTION_TYPES.items()}
 _MAX_SYMBOL_LENGTH = 32
+BATCH_KIND = b"b"
+"""``kind`` of an entry in the batch form."""
+
+
+@dataclass(frozen=True, slots=True)
+class MalformedTick:
+    """A tick of a batch entry that is wrong: its place (``kind`` ``q``: in the batch's
+    ``quotes``, ``u``: in its ``underlying_ticks``), its own serialized message, and why."""
+
+    kind: bytes
+    index: int
+    message: bytes
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedBatch:
+    """The ticks of a batch entry: each good quote with its index in the batch's ``quotes``,
+    each good underlying print with its index in ``underlying_ticks``, and the malformed
+    ticks."""
+
+    quotes: list[tuple[int, OptionQuote]]
+    underlying_ticks: list[tuple[int, UnderlyingTick]]
+    malformed: list[MalformedTick]
 
 
 def tick_fields(tick: Tick, traceparent: str | None = None) -> tuple[bytes | str, ...]:
@@ -63,6 +99,37 @@ def tick_fields(tick: Tick, traceparent: str | None = None) -> tuple[bytes | str
     else:
         fields = (b"kind", b"q", b"pb", quote_message(tick))
     return with_traceparent(fields, traceparent)
+
+
+def batch_fields(ticks: Sequence[Tick]) -> tuple[bytes | str, ...]:
+    """The stream fields of ticks of one underlying in the batch form, ``(field, value,
+    ...)``: what the feed publishes, one entry per underlying per release."""
+    return (b"kind", BATCH_KIND, b"pb", batch_message(ticks))
+
+
+def batch_message(ticks: Sequence[Tick]) -> bytes:
+    """The serialized ``deltastream.v1.TickBatch`` of ticks, quotes in the order given."""
+    batch = pb.TickBatch()
+    quotes, underlying_ticks = batch.quotes, batch.underlying_ticks
+    for tick in ticks:
+        if isinstance(tick, UnderlyingTick):
+            underlying_ticks.add(
+                underlying=tick.underlying, price=tick.price, timestamp_ns=tick.timestamp_ns
+            )
+        else:
+            quotes.add(
+                underlying=tick.underlying,
+                expiry=tick.expiry.isoformat(),
+                strike=tick.strike,
+                option_type=_OPTION_TYPE_VALUES[tick.option_type],
+                bid=tick.bid,
+                ask=tick.ask,
+                last=tick.last,
+                volume=tick.volume,
+                open_interest=tick.open_interest,
+                timestamp_ns=tick.timestamp_ns,
+            )
+    return batch.SerializeToString()
 
 
 def as_read(fields: Sequence[bytes | str]) -> dict[bytes, bytes]:
@@ -136,6 +203,23 @@ def flat_tick_fields(tick: Tick, traceparent: str | None = None) -> tuple[str, .
     return (*fields, "tp", traceparent) if traceparent else fields
 
 
+def decode_entry(fields: Fields) -> DecodedBatch:
+    """The ticks in a stream entry of any form (one tick's entry is a batch of one, its quote
+    at index 0); ``MalformedEntryError`` names what is wrong with the entry as a whole."""
+    kind = fields.get(b"kind")
+    if kind == BATCH_KIND:
+        payload = fields.get(b"pb")  # b"" is a batch of no tick
+        if payload is None:
+            raise MalformedEntryError("pb: missing")
+        return decode_batch(payload)
+    if kind not in (b"q", b"u"):
+        raise MalformedEntryError(f"kind: expected 'b', 'q' or 'u', got {_show(kind)}")
+    tick = decode_tick(fields)
+    if isinstance(tick, UnderlyingTick):
+        return DecodedBatch([], [(0, tick)], [])
+    return DecodedBatch([(0, tick)], [], [])
+
+
 def decode_tick(fields: Fields) -> Tick:
     """The tick in a stream entry of either form; ``MalformedEntryError`` names what is wrong."""
     kind = fields.get(b"kind")
@@ -184,21 +268,52 @@ def _decode_quote(fields: Fields) -> OptionQuote:
     )
 
 
+def decode_batch(payload: bytes) -> DecodedBatch:
+    """The ticks of a batch entry's ``pb``; ``MalformedEntryError`` when it is not a
+    ``TickBatch`` (a malformed tick inside one is in ``DecodedBatch.malformed``)."""
+    try:
+        batch = pb.TickBatch.FromString(payload)
+    except DecodeError:
+        raise MalformedEntryError("pb: not a deltastream.v1.TickBatch") from None
+    quotes: list[tuple[int, OptionQuote]] = []
+    malformed: list[MalformedTick] = []
+    for index, message in enumerate(batch.quotes):
+        try:
+            quotes.append((index, _message_quote(message)))
+        except MalformedEntryError as exc:
+            malformed.append(MalformedTick(b"q", index, message.SerializeToString(), exc.reason))
+    underlying_ticks: list[tuple[int, UnderlyingTick]] = []
+    for index, print_ in enumerate(batch.underlying_ticks):
+        try:
+            underlying_ticks.append((index, _message_underlying(print_)))
+        except MalformedEntryError as exc:
+            malformed.append(MalformedTick(b"u", index, print_.SerializeToString(), exc.reason))
+    return DecodedBatch(quotes, underlying_ticks, malformed)
+
+
 def _decode_message(kind: bytes, payload: bytes) -> Tick:
     if kind == b"u":
         try:
             tick = pb.UnderlyingTick.FromString(payload)
         except DecodeError:
             raise MalformedEntryError("pb: not a deltastream.v1.UnderlyingTick") from None
-        return UnderlyingTick(
-            underlying=_message_symbol(tick.underlying),
-            price=_finite(tick.price, "price", positive=True),
-            timestamp_ns=_message_timestamp(tick.timestamp_ns),
-        )
+        return _message_underlying(tick)
     try:
         quote = pb.OptionQuote.FromString(payload)
     except DecodeError:
         raise MalformedEntryError("pb: not a deltastream.v1.OptionQuote") from None
+    return _message_quote(quote)
+
+
+def _message_underlying(tick: pb.UnderlyingTick) -> UnderlyingTick:
+    return UnderlyingTick(
+        underlying=_message_symbol(tick.underlying),
+        price=_finite(tick.price, "price", positive=True),
+        timestamp_ns=_message_timestamp(tick.timestamp_ns),
+    )
+
+
+def _message_quote(quote: pb.OptionQuote) -> OptionQuote:
     option_type = _MESSAGE_OPTION_TYPES.get(quote.option_type)
     bid, ask, last, strike = quote.bid, quote.ask, quote.last, quote.strike
     volume, open_interest, timestamp_ns = quote.volume, quote.open_interest, quote.timestamp_ns

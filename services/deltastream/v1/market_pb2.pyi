@@ -69,6 +69,14 @@ class OptionQuote(_message.Message):
     timestamp_ns: int
     def __init__(self, underlying: _Optional[str] = ..., expiry: _Optional[str] = ..., strike: _Optional[float] = ..., option_type: _Optional[_Union[OptionType, str]] = ..., bid: _Optional[float] = ..., ask: _Optional[float] = ..., last: _Optional[float] = ..., volume: _Optional[int] = ..., open_interest: _Optional[int] = ..., timestamp_ns: _Optional[int] = ...) -> None: ...
 
+class TickBatch(_message.Message):
+    __slots__ = ("underlying_ticks", "quotes")
+    UNDERLYING_TICKS_FIELD_NUMBER: _ClassVar[int]
+    QUOTES_FIELD_NUMBER: _ClassVar[int]
+    underlying_ticks: _containers.RepeatedCompositeFieldContainer[UnderlyingTick]
+    quotes: _containers.RepeatedCompositeFieldContainer[OptionQuote]
+    def __init__(self, underlying_ticks: _Optional[_Iterable[_Union[UnderlyingTick, _Mapping]]] = ..., quotes: _Optional[_Iterable[_Union[OptionQuote, _Mapping]]] = ...) -> None: ...
+
 class Greeks(_message.Message):
     __slots__ = ("delta", "gamma", "vega", "theta", "rho")
     DELTA_FIELD_NUMBER: _ClassVar[int]

@@ -50,13 +50,10 @@ class Market:
         """A new chain of every expiry at ``spot``, enriched, stored and published, and the
         alert rules evaluated on it when there is an evaluator."""
         now_ns = time.time_ns()
-        ticks = 0
         for expiry in self.expiries:
             quotes = priced_quotes(self.underlying, expiry, spot, sigma, now_ns)
-            ticks += self.publisher.publish(
-                [UnderlyingTick(self.underlying, spot, now_ns), *quotes]
-            )
-        _drain(self.loop.step, ticks)
+            self.publisher.publish([UnderlyingTick(self.underlying, spot, now_ns), *quotes])
+        _drain(self.loop.step, len(self.expiries))  # a publish is one entry: one underlying
         if self.evaluator is not None:
             _drain(self.evaluator.step, len(self.expiries))  # one enriched update per chain
 

@@ -37,6 +37,7 @@ from tests.integration.observability.otlp_receiver import (
     ReceivedSpan,
 )
 from tests.integration.pipeline.chains import expiry_in, priced_chain, spot_tick
+from tests.streams import stream_ticks
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +87,7 @@ class FeedProcesses:
                 replay_rate=REPLAY_RATE,
             )
             wait_for(
-                lambda: self.redis.xlen(stream) == len(ticks),
+                lambda: stream_ticks(self.redis, stream) == len(ticks),
                 WAIT_SECONDS,
                 "the feed never published the session",
             )

@@ -47,7 +47,12 @@ class Consumer:
 
 class MakeConsumer(Protocol):
     def __call__(
-        self, underlyings: list[str], consumer: str, *, write_behind: bool = False
+        self,
+        underlyings: list[str],
+        consumer: str,
+        *,
+        write_behind: bool = False,
+        batch_size: int = 500,
     ) -> Consumer: ...
 
 
@@ -70,7 +75,13 @@ def make_consumer(
     ``underlyings``; claims entries idle for any time, so a test can play a dead consumer."""
     made: list[Consumer] = []
 
-    def make(underlyings: list[str], consumer: str, *, write_behind: bool = False) -> Consumer:
+    def make(
+        underlyings: list[str],
+        consumer: str,
+        *,
+        write_behind: bool = False,
+        batch_size: int = 500,
+    ) -> Consumer:
         parameters = EnrichmentParameters(
             risk_free_rate=RATE,
             convention=ExpiryConvention(),
@@ -86,7 +97,7 @@ def make_consumer(
         loop = EnricherLoop(
             reader,
             enricher,
-            batch_size=500,
+            batch_size=batch_size,
             block_ms=50,
             claim_idle_ms=1,
             claim_interval_seconds=0.0,

@@ -38,10 +38,10 @@ def _writer(consumer: Consumer, interval_seconds: float = 0.0) -> ChainWriter:
 
 
 def _counting_store(consumer: Consumer, writes: list[int]) -> Store:
-    """The consumer's store, noting the number of entries of each write in ``writes``."""
+    """The consumer's store, noting the number of ticks of each write in ``writes``."""
 
     def store(batch: PreparedBatch, skip: frozenset[str]) -> list[str]:
-        writes.append(len(batch.entries))
+        writes.append(sum(batch.ticks.values()))
         return consumer.enricher.save(batch, skip)
 
     return store
@@ -73,7 +73,7 @@ def test_batches_are_stored_in_order_and_acknowledged_once_stored(
     first = consumer.enricher.prepare(consumer.reader.read(500, 50))
     publisher.publish(priced_chain(underlying, expiry, sigma=0.3, strikes=3))
     second = consumer.enricher.prepare(consumer.reader.read(500, 50))
-    assert _pending(redis_client, underlying) == 23 + 6  # read, nothing stored yet
+    assert _pending(redis_client, underlying) == 2  # both releases read, nothing stored yet
 
     writer.submit(first)
     writer.submit(second)
@@ -111,7 +111,7 @@ def test_batches_within_the_interval_are_stored_in_one_write_and_acknowledged_to
 
     threading.Event().wait(0.5)
     assert writes == [23]
-    assert _pending(redis_client, underlying) == 10 + 6 + 4  # waiting for the interval
+    assert _pending(redis_client, underlying) == 3  # waiting for the interval
     assert writer.waiting() == 3
     assert REGISTRY.get_sample_value("deltastream_enricher_store_waiting_batches") == 3
     assert _flushed_within(writer, 30.0), "a flush does not wait for the interval"
@@ -155,17 +155,17 @@ def test_a_write_and_its_acknowledgement_wait_for_a_batch_to_be_submitted(
     _wait_until(lambda: writes == [10])
     written_at = time.monotonic()
     threading.Event().wait(0.3)
-    assert _pending(redis_client, underlying) == 10, "acknowledged before the next batch came"
+    assert _pending(redis_client, underlying) == 1, "acknowledged before the next batch came"
 
     writer.submit(prepared(3))  # acknowledges the first write's entries
-    _wait_until(lambda: _pending(redis_client, underlying) == 6)
+    _wait_until(lambda: _pending(redis_client, underlying) == 1)
     threading.Event().wait(written_at + 3.0 - time.monotonic())  # due, no batch since
     assert writes == [10], "written while the loop may be preparing a batch"
 
     writer.submit(prepared(2))  # due: written with the batch held since
     _wait_until(lambda: writes == [10, 6 + 4])
     threading.Event().wait(0.3)
-    assert _pending(redis_client, underlying) == 6 + 4
+    assert _pending(redis_client, underlying) == 2
     assert _flushed_within(writer, 10.0), "a flush waited for a batch"
     assert _pending(redis_client, underlying) == 0
     stored = mongo_db[store_module.LATEST].find_one({"_id": chain_key(underlying, expiry)})
@@ -243,7 +243,7 @@ def test_a_copy_that_lost_a_race_never_overwrites_the_winner(
     assert stored is not None
     for field in ("version", "applied_quotes", "calls", "puts"):  # neither write went in
         assert stored[field] == winners[field], field
-    assert _pending(redis_client, underlying) == 6 + 2  # both batches wait to be read again
+    assert _pending(redis_client, underlying) == 2  # both batches wait to be read again
     writer.close()
 
     stale.enricher.forget({chain_key(underlying, expiry)})
@@ -285,6 +285,6 @@ def test_a_failed_store_drops_the_queue_and_is_raised_in_the_loop(
     with pytest.raises(pymongo.errors.ServerSelectionTimeoutError):
         writer.settle()
     assert writer.settle() == frozenset()  # raised once
-    assert _pending(redis_client, underlying) == 6 + 2
+    assert _pending(redis_client, underlying) == 2
     writer.close()
     unreachable.close()

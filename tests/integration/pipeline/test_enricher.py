@@ -3,6 +3,7 @@ redelivery after a crash, and dead letters."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any
@@ -15,7 +16,8 @@ from prometheus_client import REGISTRY
 from deltastream import bus, store
 from deltastream.feed.publisher import TickPublisher
 from deltastream.market.chain import chain_key
-from deltastream.market.codec import encode_tick
+from deltastream.market.codec import encode_tick, quote_message
+from deltastream.market.quotes import Tick
 from deltastream.v1 import market_pb2
 from tests.integration.pipeline.chains import expiry_in, priced_chain, spot_tick
 from tests.integration.pipeline.conftest import MakeConsumer
@@ -32,7 +34,7 @@ def test_quotes_are_enriched_stored_and_published(
     TickPublisher(redis_client, 10_000).publish([spot_tick(underlying), *quotes])
 
     consumer = make_consumer([underlying], "enricher-a")
-    assert consumer.drain() == len(quotes) + 1
+    assert consumer.drain() == 1  # the release is one entry
 
     document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
     assert document is not None
@@ -72,12 +74,32 @@ def test_each_batch_reports_its_preparation_by_the_clock_and_in_cpu_time(
         _histogram(f"deltastream_enricher_prepare{part}_seconds") for part in ("", "_cpu")
     )
     TickPublisher(redis_client, 10_000).publish(priced_chain(underlying, expiry_in(5)))
-    assert consumer.loop.step() == 22
+    assert consumer.loop.step() == 1
 
     clock_count, clock_sum = _histogram("deltastream_enricher_prepare_seconds")
     cpu_count, cpu_sum = _histogram("deltastream_enricher_prepare_cpu_seconds")
     assert (clock_count - clock[0], cpu_count - cpu[0]) == (1, 1)
     assert 0 < cpu_sum - cpu[1] <= clock_sum - clock[1] + 1e-3
+
+
+def test_a_read_takes_as_many_entries_as_hold_about_the_batch_size_in_ticks(
+    redis_client: redis.Redis, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    """Entries of whole releases and entries of one tick each, in one stream: each read
+    takes the count of entries that the last batch's ticks per entry make the batch size."""
+    expiry = expiry_in(6)
+    publisher = TickPublisher(redis_client, 10_000)
+    for sigma in (0.20, 0.21, 0.22, 0.23):
+        publisher.publish(priced_chain(underlying, expiry, sigma=sigma, strikes=5))  # 10 ticks
+    for quote in priced_chain(underlying, expiry, sigma=0.24, strikes=15):  # 30 ticks
+        redis_client.xadd(bus.ticks_stream(underlying), encode_tick(quote))  # type: ignore[arg-type]
+    consumer = make_consumer([underlying], "enricher-sized", batch_size=20)
+
+    steps = [consumer.loop.step() for _ in range(6)]
+
+    # 1 entry (10 ticks): 2 next; 2 of 10: 2; 10 + 1 ticks: 3; 1 + 1 + 1: 20; the 6 left
+    assert steps == [1, 2, 2, 3, 20, 6]
+    assert consumer.reader.pending() == {bus.ticks_stream(underlying): 0}
 
 
 def test_a_crash_between_store_and_ack_loses_nothing_and_counts_nothing_twice(
@@ -93,8 +115,8 @@ def test_a_crash_between_store_and_ack_loses_nothing_and_counts_nothing_twice(
     batch = doomed.reader.read(500, 50)
     doomed.enricher.save(doomed.enricher.prepare(batch))  # stored, then dies before XACK
     publisher.publish(read_then_crashed)
-    assert len(doomed.reader.read(500, 50)) == len(read_then_crashed)  # read, never processed
-    assert doomed.reader.pending() == {bus.ticks_stream(underlying): len(batch) * 2}
+    assert len(doomed.reader.read(500, 50)) == 1  # read, never processed
+    assert doomed.reader.pending() == {bus.ticks_stream(underlying): 2}
 
     survivor = make_consumer([underlying], "enricher-survivor")
     survivor.drain()
@@ -114,7 +136,7 @@ def test_a_restarted_consumer_replays_its_own_pending_entries(
     quotes = priced_chain(underlying, expiry)
     TickPublisher(redis_client, 10_000).publish(quotes)
     before = make_consumer([underlying], "enricher-0")
-    assert len(before.reader.read(500, 50)) == len(quotes)
+    assert len(before.reader.read(500, 50)) == 1
 
     after = make_consumer([underlying], "enricher-0")  # same name: a restarted pod
     replayed = after.reader.read(500, 50)
@@ -169,6 +191,49 @@ def test_malformed_entries_go_to_the_dead_letter_stream_and_good_ones_behind_the
     assert document is not None
     assert document["applied_quotes"] == len(good)
     assert consumer.reader.pending() == {stream: 0}
+
+
+def test_a_malformed_tick_of_a_batch_is_dead_lettered_once_with_the_entrys_acknowledgement(
+    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+) -> None:
+    """A bad tick in a release costs only itself: the others are applied, and the tick goes to
+    the dead-letter stream, by its place in the batch, in the transaction that acknowledges
+    the entry; a crash before that leaves neither, and the redelivery adds it once."""
+    expiry = expiry_in(7)
+    good = priced_chain(underlying, expiry, strikes=3)
+    crossed = dataclasses.replace(good[1], bid=good[1].ask + 1.0)
+    release: list[Tick] = [spot_tick(underlying), good[0], crossed, *good[2:]]
+    TickPublisher(redis_client, 10_000).publish(release)
+    stream = bus.ticks_stream(underlying)
+    started = f"{time.time_ns() // 1_000_000 - 1_000}-0"
+
+    def letters() -> list[dict[bytes, bytes]]:
+        return [
+            fields
+            for _, fields in stream_entries(redis_client, bus.DEAD_LETTER_STREAM, started)
+            if fields[b"source_stream"] == stream.encode()
+        ]
+
+    doomed = make_consumer([underlying], "enricher-tick-dl-doomed")
+    prepared = doomed.enricher.prepare(doomed.reader.read(500, 50))
+    assert doomed.enricher.save(prepared) == []  # stored, then dies before the acknowledgement
+    assert [letter.reason for letter in prepared.dead_ticks] == [
+        f"bid {crossed.bid} above ask {crossed.ask}"
+    ]
+    assert letters() == []
+
+    survivor = make_consumer([underlying], "enricher-tick-dl-survivor")
+    survivor.drain()  # claims the entry the doomed consumer left pending
+
+    ((entry_id, _),) = stream_entries(redis_client, stream)
+    (letter,) = letters()
+    assert (letter[b"source_id"], letter[b"source_index"]) == (entry_id.encode(), b"1")
+    assert letter[b"reason"] == f"bid {crossed.bid} above ask {crossed.ask}".encode()
+    assert (letter[b"f.kind"], letter[b"f.pb"]) == (b"q", quote_message(crossed))
+    document = mongo_db[store.LATEST].find_one({"_id": chain_key(underlying, expiry)})
+    assert document is not None
+    assert (document["applied_quotes"], document["version"]) == (len(good) - 1, 1)
+    assert survivor.reader.pending() == {stream: 0}
 
 
 @pytest.mark.parametrize("write_behind", [False, True], ids=["step-by-step", "write-behind"])

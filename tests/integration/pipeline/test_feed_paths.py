@@ -17,6 +17,7 @@ from deltastream.feed.publisher import TickPublisher
 from deltastream.feed.runner import run_replay
 from deltastream.feed.settings import FeedSettings
 from deltastream.market.chain import chain_key
+from deltastream.market.codec import decode_entry
 from deltastream.market.enrichment import ExpiryConvention
 from tests.integration.pipeline.chains import RATE, expiry_in, priced_chain
 from tests.streams import stream_entries
@@ -45,8 +46,13 @@ def test_replay_publishes_good_lines_and_dead_letters_bad_ones(
     )
 
     assert published == 3
-    entries = stream_entries(redis_client, bus.ticks_stream(underlying))
-    assert [fields[b"kind"] for _, fields in entries] == [b"u", b"q", b"q"]
+    ((_, fields),) = stream_entries(redis_client, bus.ticks_stream(underlying))
+    assert fields[b"kind"] == b"b"  # the good lines' ticks as one batch entry
+    ticks = decode_entry(fields)
+    assert [(tick.price, tick.timestamp_ns) for _, tick in ticks.underlying_ticks] == [
+        (24010.5, now)
+    ]
+    assert [(q.option_type.value, q.bid) for _, q in ticks.quotes] == [("C", 101.5), ("P", 78.5)]
     letters = [
         fields
         for _, fields in stream_entries(redis_client, bus.DEAD_LETTER_STREAM, started)

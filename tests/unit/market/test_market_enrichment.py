@@ -63,7 +63,7 @@ def _chain(
                 open_interest=1_000 * (index + 1) if is_call else 1_000 * (11 - index),
                 timestamp_ns=at_ns,
             )  # fmt: skip
-            chain.apply(quote, (len(chain.rows) + 1, 0))
+            chain.apply(quote, (len(chain.rows) + 1, 0, 0))
     return chain
 
 
@@ -115,7 +115,7 @@ def test_a_missing_side_has_no_quote_status_and_no_numbers() -> None:
     chain = _chain(sides=(OptionType.CALL,))
     chain.apply(
         OptionQuote("NIFTY", EXPIRY, 24_000.0, OptionType.PUT, 150.0, 151.0, 150.5, 1, 1, 1),
-        (100, 0),
+        (100, 0, 0),
     )
     enriched = _enrich(chain)
     atm = STRIKES.index(24_000.0)
@@ -131,7 +131,7 @@ def test_a_missing_side_has_no_quote_status_and_no_numbers() -> None:
 def test_a_quote_without_any_price_has_no_iv_but_is_not_missing() -> None:
     chain = _chain()
     chain.apply(
-        OptionQuote("NIFTY", EXPIRY, 24_000.0, OptionType.CALL, 0.0, 0.0, 0.0, 0, 5, 1), (99, 0)
+        OptionQuote("NIFTY", EXPIRY, 24_000.0, OptionType.CALL, 0.0, 0.0, 0.0, 0, 5, 1), (99, 0, 0)
     )
     enriched = _enrich(chain)
     status = int(enriched.calls.iv_status[STRIKES.index(24_000.0)])
@@ -202,7 +202,7 @@ def test_chains_enriched_together_get_the_analytics_each_gets_alone() -> None:
             "NIFTY", EXPIRY, strike, OptionType.CALL, 1.0, 2.0, 1.5,
             volume=5, open_interest=90_000 - index, timestamp_ns=later,
         )  # fmt: skip
-        skewed.apply(quote, (100 + index, 0))
+        skewed.apply(quote, (100 + index, 0, 0))
     inputs.append(ChainInput(skewed, SPOT))
 
     together = enrich_chains(inputs, RATE, CONVENTION)

@@ -169,7 +169,7 @@ def _enriched_state() -> ChainState:
     ]
     for position, (strike, option_type, bid, ask) in enumerate(quotes, start=1):
         quote = OptionQuote("NIFTY", EXPIRY, strike, option_type, bid, ask, 0.0, 10, 99, AT_NS)
-        chain.apply(quote, (position, 0))
+        chain.apply(quote, (position, 0, 0))
     chain.version = 3
     return chain
 
@@ -234,4 +234,4 @@ def test_a_stored_chain_loads_back_as_the_state_it_was_stored_from() -> None:
             )
             assert left.tolist() == right.tolist()
     redelivered = OptionQuote("NIFTY", EXPIRY, 24_000.0, OptionType.CALL, 1.0, 2.0, 0.0, 1, 1, 0)
-    assert loaded.apply(redelivered, (2, 0)) is False
+    assert loaded.apply(redelivered, (2, 0, 0)) is False

@@ -13,7 +13,9 @@ def _entry(stream: str, entry_id: str) -> bus.StreamEntry:
 def _batch(entries: list[bus.StreamEntry], *documents: tuple[str, int]) -> PreparedBatch:
     return PreparedBatch(
         entries=entries,
-        dead_entries=[],
+        rejected=[],
+        dead_ticks=[],
+        ticks={"s": len(entries)},
         documents=[{"_id": key, "version": version} for key, version in documents],
         chains=frozenset(key for key, _ in documents),
         quotes={key: version for key, version in documents},
@@ -47,6 +49,20 @@ def test_each_chain_keeps_its_newest_document_replacing_the_version_before_the_f
         ("C", {"v": 1}),
     ]
     assert merged.started == first.started
+    assert merged.ticks == {"s": 4}
+
+
+def test_the_dead_letters_of_every_batch_go_with_the_merged_acknowledgement() -> None:
+    entries = [_entry("s", "1-0"), _entry("s", "2-0")]
+    first, second = _batch(entries[:1], ("A", 1)), _batch(entries[1:], ("A", 2))
+    first.dead_ticks.append(bus.DeadLetter(entries[0], "bid above ask"))
+    second.rejected.append(bus.DeadLetter(_entry("s", "2-1"), "kind: missing"))
+    second.dead_ticks.append(bus.DeadLetter(entries[1], "strike: missing"))
+
+    merged = merge_batches([first, second])
+
+    assert [letter.reason for letter in merged.dead_ticks] == ["bid above ask", "strike: missing"]
+    assert [letter.reason for letter in merged.rejected] == ["kind: missing"]
 
 
 def test_a_merged_batch_merged_again_keeps_the_version_it_replaces() -> None:

@@ -13,8 +13,9 @@ from deltastream.contracts import chain_snapshot
 from deltastream.enricher.chainbook import ChainBook
 from deltastream.enricher.snapshots import SnapshotCache
 from deltastream.feed.market import SyntheticMarket, default_market_config
+from deltastream.feed.publisher import TickPublisher
 from deltastream.market.chain import ChainState, chain_key
-from deltastream.market.codec import as_read, tick_fields
+from deltastream.market.codec import as_read
 from deltastream.market.enrichment import ExpiryConvention
 from deltastream.market.quotes import OptionQuote, OptionType, UnderlyingTick
 
@@ -42,16 +43,12 @@ class _Chains:
     def batch(self, ticks: list[UnderlyingTick | OptionQuote]) -> list[store.Document]:
         self.sequence += 1
         entries = [
-            bus.StreamEntry(
-                bus.ticks_stream(tick.underlying),
-                f"{self.sequence}-{position}",
-                as_read(tick_fields(tick)),
-            )
-            for position, tick in enumerate(ticks)
+            bus.StreamEntry(stream, f"{self.sequence}-{position}", as_read(fields))
+            for position, (stream, fields) in enumerate(TickPublisher.encode(ticks).entries)
         ]
-        work, dead = self.book.decode(entries)
-        assert dead == []
-        chains = [chain for chain, _ in self.book.apply(work).values()]
+        decoded = self.book.decode(entries)
+        assert decoded.dead == []
+        chains = [chain for chain, _ in self.book.apply(decoded.work).values()]
         return self.book.documents(self.book.enrich(chains), chains)
 
 
