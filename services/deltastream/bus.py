@@ -65,6 +65,16 @@ class DeadLetter:
     tick: MalformedTick | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class GroupLag:
+    """How far a consumer group is behind a stream: ``entries`` not yet delivered, and
+    ``seconds`` of stream time (the entry ids' milliseconds) from the last one delivered to the
+    newest. Seconds mean the same whether an entry holds one tick or a whole release."""
+
+    entries: int
+    seconds: float
+
+
 _MAX_SEQUENCE = 2**64 - 1
 
 
@@ -304,15 +314,23 @@ class ConsumerGroupReader:
             pipe.xack(stream, self._group, *ids)
         return sum(int(n) for n in pipe.execute()[len(dead_letters) :])
 
-    def lag(self, streams: Iterable[str] | None = None) -> dict[str, int]:
-        """Entries not yet delivered to the group, per stream (0 when unknown), of this
-        consumer's streams or of ``streams``."""
-        result: dict[str, int] = {}
+    def lag(self, streams: Iterable[str] | None = None) -> dict[str, GroupLag]:
+        """The group's lag on each of this consumer's streams or of ``streams`` that has the
+        group (entries 0 when Redis cannot tell)."""
+        result: dict[str, GroupLag] = {}
         for stream in self._streams if streams is None else streams:
             groups: list[dict[str, Any]] = self._client.xinfo_groups(stream)
-            for group in groups:
-                if _text(group["name"]) == self._group:
-                    result[stream] = int(group.get("lag") or 0)
+            ours = [group for group in groups if _text(group["name"]) == self._group]
+            if not ours:
+                continue
+            entries = int(ours[0].get("lag") or 0)
+            if ours[0].get("lag") == 0:
+                result[stream] = GroupLag(0, 0.0)
+                continue
+            info: dict[str, Any] = self._client.xinfo_stream(stream)
+            newest = stream_id(info["last-generated-id"])[0]
+            behind = newest - stream_id(ours[0]["last-delivered-id"])[0]
+            result[stream] = GroupLag(entries, max(behind, 0) / 1000)
         return result
 
     def pending(self, streams: Iterable[str] | None = None) -> dict[str, int]:

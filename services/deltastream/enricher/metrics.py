@@ -20,6 +20,7 @@ __all__ = [
     "QUOTES_APPLIED",
     "STORE_WAITING",
     "STREAM_LAG",
+    "STREAM_LAG_SECONDS",
     "STREAM_PENDING",
     "TICKS_CONSUMED",
     "TICK_TO_ENRICHED",
@@ -82,6 +83,11 @@ TICK_TO_ENRICHED = Histogram(
 STREAM_LAG = Gauge(
     "deltastream_stream_lag_entries",
     "Entries in a stream not yet delivered to the consumer group.",
+    ["stream", "group"],
+)
+STREAM_LAG_SECONDS = Gauge(
+    "deltastream_stream_lag_seconds",
+    "How far the consumer group's delivery is behind a stream's newest entry, in stream time.",
     ["stream", "group"],
 )
 STREAM_PENDING = Gauge(

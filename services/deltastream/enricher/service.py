@@ -246,14 +246,16 @@ class EnricherLoop:
             metrics.TICK_TO_ENRICHED.observe(max(now_ns - timestamp_ns, 0) / 1e9)
 
     def _export_lag(self) -> None:
-        """The group's lag and pending entries of every stream, owned by this replica or not
-        (they are the group's, the same seen from any replica; the HPA takes the maximum per
-        stream), so that no replica keeps exporting a stale figure for a stream it let go."""
+        """The group's lag (in entries and in seconds) and pending entries of every stream,
+        owned by this replica or not (they are the group's, the same seen from any replica; the
+        HPA takes the maximum per stream), so that no replica keeps exporting a stale figure for
+        a stream it let go."""
         now = time.monotonic()
         if now < self._next_lag_export:
             return
         self._next_lag_export = now + _LAG_EXPORT_INTERVAL_SECONDS
         for stream, lag in self._reader.lag(self._streams).items():
-            metrics.STREAM_LAG.labels(stream, bus.ENRICHER_GROUP).set(lag)
+            metrics.STREAM_LAG.labels(stream, bus.ENRICHER_GROUP).set(lag.entries)
+            metrics.STREAM_LAG_SECONDS.labels(stream, bus.ENRICHER_GROUP).set(lag.seconds)
         for stream, pending in self._reader.pending(self._streams).items():
             metrics.STREAM_PENDING.labels(stream, bus.ENRICHER_GROUP).set(pending)

@@ -90,6 +90,12 @@ def test_the_run_is_counted_by_service(platform_run: PlatformRun) -> None:
     assert value(enricher, "deltastream_dead_letters_total", stream=stream) == 1
     assert value(enricher, "deltastream_tick_to_enriched_seconds_count") == 10
     assert value(enricher, "deltastream_stream_lag_entries", stream=stream, group="enricher") == 0
+    (lag_seconds,) = [
+        sample.value
+        for sample in enricher
+        if sample.name == "deltastream_stream_lag_seconds" and sample.labels["stream"] == stream
+    ]
+    assert lag_seconds == 0  # exported, and nothing waits
     assert value(marketdata, "deltastream_tick_to_client_seconds_count") >= 1
     assert value(marketdata, "deltastream_marketdata_subscribers") == 0
 

@@ -37,7 +37,7 @@ def test_the_hpa_scales_on_cpu_and_on_stream_lag(renders: Callable[[str], list[M
     assert by_type["Resource"]["resource"]["name"] == "cpu"
     assert by_type["Resource"]["resource"]["target"]["type"] == "Utilization"
     lag = by_type["External"]["external"]
-    assert lag["metric"]["name"] == "deltastream_stream_lag_entries"
+    assert lag["metric"]["name"] == "deltastream_stream_lag_seconds"
     assert lag["metric"]["selector"] == {"matchLabels": {"group": "enricher"}}
     # Lag is shared work: the HPA divides it among the pods.
     assert lag["target"]["type"] == "AverageValue"

@@ -102,7 +102,7 @@ def test_the_pipeline_dashboard_shows_rate_lag_dead_letters_and_latency() -> Non
     exprs = list(expressions(load(CHART_DIR / "dashboards" / "pipeline.json")))
     joined = "\n".join(exprs)
     assert re.search(r"rate\(deltastream_ticks_consumed_total\{[^}]*\}\[1m\]\)", joined)
-    assert "deltastream_stream_lag_entries" in joined
+    assert "deltastream_stream_lag_seconds" in joined
     assert "deltastream_dead_letters_total" in joined
     assert any(
         "histogram_quantile" in expr and "deltastream_tick_to_enriched_seconds_bucket" in expr

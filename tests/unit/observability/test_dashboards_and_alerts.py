@@ -61,7 +61,7 @@ def test_the_four_boards_show_what_the_contract_asks() -> None:
     } <= _metrics("overview.json")
     assert {
         "deltastream_ticks_consumed_total",
-        "deltastream_stream_lag_entries",
+        "deltastream_stream_lag_seconds",
         "deltastream_stream_pending_entries",
         "deltastream_dead_letters_total",
         "deltastream_tick_to_enriched_seconds_bucket",
@@ -102,7 +102,8 @@ def test_the_alerts_the_contract_names_exist_with_a_runbook(rules: dict[str, Any
         alert["alert"]: alert for group in rules["spec"]["groups"] for alert in group["rules"]
     }
     expressions = {name: alert["expr"] for name, alert in alerts.items()}
-    assert "deriv(deltastream_stream_lag_entries" in expressions["DeltaStreamStreamLagGrowing"]
+    assert "deriv(deltastream_stream_lag_seconds" in expressions["DeltaStreamStreamLagGrowing"]
+    assert "deltastream_stream_lag_seconds" in expressions["DeltaStreamStreamLagHigh"]
     assert (
         "deltastream_tick_to_client_seconds_bucket"
         in (expressions["DeltaStreamTickToClientLatencyHigh"])
