@@ -22,7 +22,12 @@ class FeedSettings(ServiceSettings):
         default=0.0, ge=0, description="Replay ticks/s; 0 = as fast as possible."
     )
     ticks_max_length: int = Field(
-        default=500_000, gt=0, description="Cap of each md.ticks.* stream (approximate MAXLEN)."
+        default=5_000,
+        gt=0,
+        description=(
+            "Cap of each md.ticks.* stream in entries (approximate MAXLEN); an entry is one"
+            " release of the underlying: about 4 minutes of releases at the default interval."
+        ),
     )
     dead_letter_max_length: int = Field(default=100_000, gt=0)
     max_ticks: int = Field(default=0, ge=0, description="Stop after this many ticks; 0 = never.")
