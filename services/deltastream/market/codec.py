@@ -109,27 +109,10 @@ def batch_fields(ticks: Sequence[Tick]) -> tuple[bytes | str, ...]:
 
 def batch_message(ticks: Sequence[Tick]) -> bytes:
     """The serialized ``deltastream.v1.TickBatch`` of ticks, quotes in the order given."""
-    batch = pb.TickBatch()
-    quotes, underlying_ticks = batch.quotes, batch.underlying_ticks
-    for tick in ticks:
-        if isinstance(tick, UnderlyingTick):
-            underlying_ticks.add(
-                underlying=tick.underlying, price=tick.price, timestamp_ns=tick.timestamp_ns
-            )
-        else:
-            quotes.add(
-                underlying=tick.underlying,
-                expiry=tick.expiry.isoformat(),
-                strike=tick.strike,
-                option_type=_OPTION_TYPE_VALUES[tick.option_type],
-                bid=tick.bid,
-                ask=tick.ask,
-                last=tick.last,
-                volume=tick.volume,
-                open_interest=tick.open_interest,
-                timestamp_ns=tick.timestamp_ns,
-            )
-    return batch.SerializeToString()
+    return pb.TickBatch(
+        underlying_ticks=[_underlying_pb(t) for t in ticks if isinstance(t, UnderlyingTick)],
+        quotes=[_quote_pb(t) for t in ticks if isinstance(t, OptionQuote)],
+    ).SerializeToString()
 
 
 def as_read(fields: Sequence[bytes | str]) -> dict[bytes, bytes]:
@@ -150,6 +133,15 @@ def with_traceparent(
 
 def quote_message(quote: OptionQuote) -> bytes:
     """The serialized ``deltastream.v1.OptionQuote`` of a quote."""
+    return _quote_pb(quote).SerializeToString()
+
+
+def underlying_message(tick: UnderlyingTick) -> bytes:
+    """The serialized ``deltastream.v1.UnderlyingTick`` of an underlying print."""
+    return _underlying_pb(tick).SerializeToString()
+
+
+def _quote_pb(quote: OptionQuote) -> pb.OptionQuote:
     return pb.OptionQuote(
         underlying=quote.underlying,
         expiry=quote.expiry.isoformat(),
@@ -161,14 +153,13 @@ def quote_message(quote: OptionQuote) -> bytes:
         volume=quote.volume,
         open_interest=quote.open_interest,
         timestamp_ns=quote.timestamp_ns,
-    ).SerializeToString()
+    )
 
 
-def underlying_message(tick: UnderlyingTick) -> bytes:
-    """The serialized ``deltastream.v1.UnderlyingTick`` of an underlying print."""
+def _underlying_pb(tick: UnderlyingTick) -> pb.UnderlyingTick:
     return pb.UnderlyingTick(
         underlying=tick.underlying, price=tick.price, timestamp_ns=tick.timestamp_ns
-    ).SerializeToString()
+    )
 
 
 def encode_tick(tick: Tick, traceparent: str | None = None) -> dict[str, str]:
