@@ -37,7 +37,7 @@ def main() -> None:
         enriched_max_length=settings.enriched_max_length,
         dead_letter_max_length=settings.dead_letter_max_length,
     )
-    enricher = Enricher(redis_client, store.ChainStore(db), parameters, settings.consumer_name)
+    enricher = Enricher(redis_client, store.ChainStore(db), parameters)
     reader = bus.ConsumerGroupReader(
         redis_client,
         [bus.ticks_stream(underlying) for underlying in settings.underlyings],

@@ -123,13 +123,11 @@ class Enricher:
         redis_client: redis.Redis,
         chains: store.ChainStore,
         parameters: EnrichmentParameters,
-        consumer: str,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = redis_client
         self._store = chains
         self._parameters = parameters
-        self._consumer = consumer
         self._clock = clock
         self._book = ChainBook(parameters.risk_free_rate, parameters.convention, chains.load)
         self._last_snapshot: dict[str, float] = {}

@@ -136,7 +136,7 @@ def market(
         enriched_max_length=1000,
         dead_letter_max_length=1000,
     )
-    enricher = Enricher(session_redis, store.ChainStore(gateway_database), parameters, "gw")
+    enricher = Enricher(session_redis, store.ChainStore(gateway_database), parameters)
     reader = bus.ConsumerGroupReader(
         session_redis, [bus.ticks_stream(underlying)], bus.ENRICHER_GROUP, "gw"
     )

@@ -89,7 +89,7 @@ def make_consumer(
             enriched_max_length=1000,
             dead_letter_max_length=1000,
         )
-        enricher = Enricher(redis_client, store.ChainStore(mongo_db), parameters, consumer)
+        enricher = Enricher(redis_client, store.ChainStore(mongo_db), parameters)
         reader = bus.ConsumerGroupReader(
             redis_client, [bus.ticks_stream(u) for u in underlyings], bus.ENRICHER_GROUP, consumer
         )

@@ -68,7 +68,7 @@ def test_the_enricher_picks_up_a_new_underlying_by_itself(
 ) -> None:
     parameters = EnrichmentParameters(RATE, ExpiryConvention(), 0.0, 1000, 1000)
     reader = bus.ConsumerGroupReader(redis_client, [], bus.ENRICHER_GROUP, "discoverer")
-    enricher = Enricher(redis_client, store.ChainStore(mongo_db), parameters, "discoverer")
+    enricher = Enricher(redis_client, store.ChainStore(mongo_db), parameters)
     loop = EnricherLoop(
         reader,
         enricher,

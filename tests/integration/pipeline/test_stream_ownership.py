@@ -22,9 +22,9 @@ from tests.integration.pipeline.chains import RATE, expiry_in, priced_chain
 Database = pymongo.database.Database[dict[str, Any]]
 
 
-def _enricher(client: redis.Redis, db: Database, name: str) -> Enricher:
+def _enricher(client: redis.Redis, db: Database) -> Enricher:
     parameters = EnrichmentParameters(RATE, ExpiryConvention(), 0.0, 1000, 1000)
-    return Enricher(client, store.ChainStore(db), parameters, name)
+    return Enricher(client, store.ChainStore(db), parameters)
 
 
 def _replica(
@@ -39,7 +39,7 @@ def _replica(
     reader.ensure_group()
     return EnricherLoop(
         reader,
-        enricher or _enricher(client, db, name),
+        enricher or _enricher(client, db),
         batch_size=500,
         block_ms=20,
         claim_idle_ms=60_000,
@@ -101,7 +101,7 @@ def test_replicas_share_the_streams_by_the_chains_they_carry(
     heavy, seconds, moved = (f"V{run}{letter}" for letter in "ABC")
     streams = [bus.ticks_stream(u) for u in (heavy, seconds, moved)]
     key = f"test:members:{run}"
-    first_enricher = _enricher(redis_client, mongo_db, "first")
+    first_enricher = _enricher(redis_client, mongo_db)
     first = _replica(redis_client, mongo_db, streams, "first", key, first_enricher)
     second = _replica(redis_client, mongo_db, streams, "second", key)
     first.step()
