@@ -323,14 +323,14 @@ class ConsumerGroupReader:
             ours = [group for group in groups if _text(group["name"]) == self._group]
             if not ours:
                 continue
-            entries = int(ours[0].get("lag") or 0)
-            if ours[0].get("lag") == 0:
+            lag = ours[0].get("lag")  # None when Redis cannot tell
+            if lag == 0:
                 result[stream] = GroupLag(0, 0.0)
                 continue
             info: dict[str, Any] = self._client.xinfo_stream(stream)
             newest = stream_id(info["last-generated-id"])[0]
             behind = newest - stream_id(ours[0]["last-delivered-id"])[0]
-            result[stream] = GroupLag(entries, max(behind, 0) / 1000)
+            result[stream] = GroupLag(int(lag or 0), max(behind, 0) / 1000)
         return result
 
     def pending(self, streams: Iterable[str] | None = None) -> dict[str, int]:
