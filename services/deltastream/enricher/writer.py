@@ -6,6 +6,13 @@ previous one, so the write is off the tick-to-client path while an entry is stil
 acknowledged only once its chain is stored. A bounded queue holds the loop back when the
 database falls behind.
 
+A batch queued right behind another is merged into it as it is submitted: the two are written
+together anyway, and the chain documents the later one supersedes are let go at once. A
+database that stalls then costs the enricher one document per chain, and the queued batches'
+entries and history, however many batches wait (a queue of separate batches held every
+version of every chain until the write: its peak, and the process's memory with it, grew
+with the longest stall).
+
 The writer stores at most once per ``interval_seconds``: the batches prepared in between (and
 whatever is queued when it falls behind) go in one write, each chain's newest document in
 place of the version stored before them, and their entries are acknowledged together after
@@ -15,8 +22,8 @@ per interval instead of one per batch); ``flush`` and ``close`` write at once.
 
 With an interval, a write starts as a batch is submitted, and its acknowledgement waits for the
 next submission: the loop submits a batch right after publishing it, and then waits for the
-next read, so the part of the write done holding the interpreter's lock (merging the batches,
-encoding the documents, packing the entry ids) runs while the loop waits, not while it prepares
+next read, so the part of the write done holding the interpreter's lock (encoding the
+documents, packing the entry ids) runs while the loop waits, not while it prepares
 a batch (the write's database round trip releases the lock, and may take longer than a batch).
 When no batch comes, the write and the acknowledgement go ahead ``idle_seconds`` later.
 
@@ -32,13 +39,14 @@ or Redis down) drops the queue the same way and is raised in the loop.
 
 from __future__ import annotations
 
+import collections
 import enum
 import logging
 import math
-import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from opentelemetry import context
 
@@ -58,7 +66,26 @@ class _Signal(enum.Enum):
     CLOSE = "close"
 
 
-_Item = PreparedBatch | _Signal
+@dataclass(eq=False)
+class _Marker:
+    """A flush or a close in the queue: done once everything queued before it is."""
+
+    signal: _Signal
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(eq=False)
+class _Group:
+    """Batches queued one after another, written as one: ``batch`` is their merge, so a
+    chain's document replaces the one an earlier batch of them made, which is let go."""
+
+    batch: PreparedBatch
+    started: list[float]
+    """When each batch's read returned, for its time to acknowledgement."""
+
+    def add(self, batch: PreparedBatch) -> None:
+        self.batch = merge_batches([self.batch, batch])
+        self.started.append(batch.started)
 
 
 class ChainWriter:
@@ -74,7 +101,7 @@ class ChainWriter:
         idle_seconds: float | None = None,
     ) -> None:
         """``interval_seconds``: the least time between two writes (0: write as soon as a
-        batch comes); ``max_batches``: the most batches queued or written together;
+        batch comes); ``max_batches``: the most batches queued, and so written together;
         ``idle_seconds``: how long a write that is due, or an acknowledgement, waits for a
         batch to be submitted before it goes ahead (by default the interval)."""
         self._store = store
@@ -83,25 +110,38 @@ class ChainWriter:
         self._max_batches = max_batches
         self._idle = interval_seconds if idle_seconds is None else idle_seconds
         self._last_write = -math.inf
-        self._pending: queue.Queue[_Item] = queue.Queue(maxsize=max_batches)
         self._lock = threading.Lock()
-        self._lost: set[str] = set()
-        self._failure: BaseException | None = None
+        self._changed = threading.Condition(self._lock)
+        """Notified on a submission, a marker queued, a group taken, and a hurry."""
+        self._queue: collections.deque[_Group | _Marker] = collections.deque()
+        self._queued = 0
+        """Batches in the queue's groups: ``submit`` waits while there are ``max_batches``."""
         self._waiting = 0
         self._submissions = 0
+        self._last_submission = -math.inf
         self._hurried = 0
         """Callers waiting in ``flush`` or ``close``: nothing waits for a batch then."""
-        self._submitted = threading.Condition(self._lock)
+        self._lost: set[str] = set()
+        self._failure: BaseException | None = None
         metrics.STORE_WAITING.set_function(self.waiting)
         self._thread = threading.Thread(target=self._run, name="chain-writer", daemon=True)
         self._thread.start()
 
     def submit(self, batch: PreparedBatch) -> None:
-        """Queue a batch; waits while ``max_batches`` are queued."""
-        with self._lock:
+        """Queue a batch, merged into the group at the end of the queue if there is one;
+        waits while ``max_batches`` are queued."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._queued < self._max_batches)
+            tail = self._queue[-1] if self._queue else None
+            if isinstance(tail, _Group):
+                tail.add(batch)
+            else:
+                self._queue.append(_Group(batch, [batch.started]))
+            self._queued += 1
             self._waiting += 1
-        self._pending.put(batch)
-        self._count_submission()
+            self._submissions += 1
+            self._last_submission = time.monotonic()
+            self._changed.notify_all()
 
     def waiting(self) -> int:
         """Batches submitted and not yet stored, skipped or dropped (queued, or held for the
@@ -114,8 +154,7 @@ class ChainWriter:
         skipped or dropped."""
         self._hurry(1)
         try:
-            self._pending.put(_Signal.FLUSH)
-            self._pending.join()
+            self._mark(_Signal.FLUSH).wait()
         finally:
             self._hurry(-1)
 
@@ -139,34 +178,20 @@ class ChainWriter:
     def close(self) -> None:
         """Store what is queued, then stop."""
         self._hurry(1)
-        self._pending.put(_Signal.CLOSE)
+        self._mark(_Signal.CLOSE)
         self._thread.join()
 
-    def _run(self) -> None:
-        while True:
-            items = self._next_write()
-            try:
-                batches = [item for item in items if isinstance(item, PreparedBatch)]
-                if batches:
-                    self._last_write = time.monotonic()
-                    self._write(batches)
-            finally:
-                with self._lock:
-                    self._waiting -= sum(isinstance(item, PreparedBatch) for item in items)
-                for _ in items:
-                    self._pending.task_done()
-            if _Signal.CLOSE in items:
-                return
-
-    def _count_submission(self) -> None:
-        with self._submitted:
-            self._submissions += 1
-            self._submitted.notify_all()
+    def _mark(self, signal: _Signal) -> threading.Event:
+        marker = _Marker(signal)
+        with self._changed:
+            self._queue.append(marker)
+            self._changed.notify_all()
+        return marker.done
 
     def _hurry(self, change: int) -> None:
-        with self._submitted:
+        with self._changed:
             self._hurried += change
-            self._submitted.notify_all()
+            self._changed.notify_all()
 
     def after_next_submission(self) -> None:
         """Return once the next batch is submitted, or a caller waits in ``flush`` or
@@ -175,44 +200,64 @@ class ChainWriter:
         process paces itself on it too (the history writer)."""
         if self._interval <= 0:
             return
-        with self._submitted:
+        with self._changed:
             seen = self._submissions
-            self._submitted.wait_for(
-                lambda: self._submissions > seen or self._hurried > 0 or self._pending.full(),
+            self._changed.wait_for(
+                lambda: (
+                    self._submissions > seen
+                    or self._hurried > 0
+                    or self._queued >= self._max_batches
+                ),
                 self._idle,
             )
 
-    def _next_write(self) -> list[_Item]:
-        """What to write next: the first item queued, then what comes until the interval since
-        the last write is up and another batch comes (or ``idle_seconds`` more without one, or
-        a signal, or ``max_batches``), then what is queued."""
-        items = [self._pending.get()]
-        due = self._last_write + self._interval
-        while not isinstance(items[-1], _Signal) and len(items) < self._max_batches:
-            now = time.monotonic()
-            if now >= due:
-                break
+    def _run(self) -> None:
+        while True:
+            item = self._next_write()
+            if isinstance(item, _Marker):
+                item.done.set()
+                if item.signal is _Signal.CLOSE:
+                    return
+                continue
             try:
-                items.append(self._pending.get(timeout=due + self._idle - now))
-            except queue.Empty:
-                break
-        while len(items) < self._max_batches:
-            try:
-                items.append(self._pending.get_nowait())
-            except queue.Empty:
-                break
-        return items
+                self._last_write = time.monotonic()
+                self._write(item)
+            finally:
+                with self._lock:
+                    self._waiting -= len(item.started)
 
-    def _write(self, batches: list[PreparedBatch]) -> None:
-        merged = merge_batches(batches)
+    def _next_write(self) -> _Group | _Marker:
+        """The queue's first item; a group once the interval since the last write is up and
+        a batch is submitted (or ``idle_seconds`` more without one, or a marker is queued
+        behind it, or ``max_batches`` are queued). The batches submitted meanwhile join it."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._queue)
+            due = self._last_write + self._interval
+            self._changed.wait_for(
+                lambda: (
+                    not isinstance(self._queue[0], _Group)
+                    or self._last_submission >= due
+                    or len(self._queue) > 1
+                    or self._queued >= self._max_batches
+                ),
+                max(due + self._idle - time.monotonic(), 0.0),
+            )
+            item = self._queue.popleft()
+            if isinstance(item, _Group):
+                self._queued -= len(item.started)
+                self._changed.notify_all()
+            return item
+
+    def _write(self, group: _Group) -> None:
+        merged = group.batch
         token = None if merged.trace_context is None else context.attach(merged.trace_context)
         try:
-            self._store_and_acknowledge(merged, batches)
+            self._store_and_acknowledge(merged, group.started)
         finally:
             if token is not None:
                 context.detach(token)
 
-    def _store_and_acknowledge(self, merged: PreparedBatch, batches: list[PreparedBatch]) -> None:
+    def _store_and_acknowledge(self, merged: PreparedBatch, started: list[float]) -> None:
         with self._lock:
             if self._failure is not None:
                 return  # dropped: its entries stay pending and are read again
@@ -236,5 +281,5 @@ class ChainWriter:
         )
         if stored_all:
             now = time.perf_counter()
-            for batch in batches:
-                metrics.BATCH_SECONDS.observe(now - batch.started)
+            for began in started:
+                metrics.BATCH_SECONDS.observe(now - began)
