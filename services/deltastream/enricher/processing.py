@@ -169,8 +169,6 @@ class Enricher:
         in between republishes the same version, which subscribers' conflation ignores.
         """
         decoded = self._book.decode(entries)
-        for letter in decoded.dead:
-            _log_dead_letter(letter)
         applied = self._book.apply(decoded.work)
         chains = [chain for chain, _ in applied.values()]
         documents = self._book.documents(self._book.enrich(chains), chains)
@@ -196,7 +194,8 @@ class Enricher:
         dead_letters: Sequence[bus.DeadLetter] = (),
     ) -> None:
         """Acknowledge entries, and append ``dead_letters`` (of them or of their ticks) to the
-        dead-letter stream in the same transaction."""
+        dead-letter stream in the same transaction; each letter is logged and counted then, once
+        (an entry read again after a crash before its acknowledgement is not logged twice)."""
         reader.ack(
             entries,
             dead_letters,
@@ -204,6 +203,7 @@ class Enricher:
         )
         for letter in dead_letters:
             metrics.DEAD_LETTERS.labels(letter.entry.stream).inc()
+            _log_dead_letter(letter)
 
     def save(self, prepared: PreparedBatch, skip: Collection[str] = frozenset()) -> list[str]:
         """Store the prepared chains but those in ``skip`` in one round trip, and queue the

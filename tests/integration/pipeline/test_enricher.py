@@ -4,6 +4,7 @@ redelivery after a crash, and dead letters."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from typing import Any
@@ -194,11 +195,17 @@ def test_malformed_entries_go_to_the_dead_letter_stream_and_good_ones_behind_the
 
 
 def test_a_malformed_tick_of_a_batch_is_dead_lettered_once_with_the_entrys_acknowledgement(
-    redis_client: redis.Redis, mongo_db: Database, make_consumer: MakeConsumer, underlying: str
+    redis_client: redis.Redis,
+    mongo_db: Database,
+    make_consumer: MakeConsumer,
+    underlying: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A bad tick in a release costs only itself: the others are applied, and the tick goes to
     the dead-letter stream, by its place in the batch, in the transaction that acknowledges
-    the entry; a crash before that leaves neither, and the redelivery adds it once."""
+    the entry; a crash before that leaves neither, and the redelivery adds it once (and logs
+    it once)."""
+    caplog.set_level(logging.WARNING, logger="deltastream.enricher.processing")
     expiry = expiry_in(7)
     good = priced_chain(underlying, expiry, strikes=3)
     crossed = dataclasses.replace(good[1], bid=good[1].ask + 1.0)
@@ -221,6 +228,7 @@ def test_a_malformed_tick_of_a_batch_is_dead_lettered_once_with_the_entrys_ackno
         f"bid {crossed.bid} above ask {crossed.ask}"
     ]
     assert letters() == []
+    assert _dead_letter_logs(caplog) == []
 
     survivor = make_consumer([underlying], "enricher-tick-dl-survivor")
     survivor.drain()  # claims the entry the doomed consumer left pending
@@ -234,6 +242,7 @@ def test_a_malformed_tick_of_a_batch_is_dead_lettered_once_with_the_entrys_ackno
     assert document is not None
     assert (document["applied_quotes"], document["version"]) == (len(good) - 1, 1)
     assert survivor.reader.pending() == {stream: 0}
+    assert _dead_letter_logs(caplog) == [("dead-lettered a tick of an entry", entry_id, 1)]
 
 
 @pytest.mark.parametrize("write_behind", [False, True], ids=["step-by-step", "write-behind"])
@@ -281,3 +290,11 @@ def test_two_enrichers_writing_one_chain_lose_no_quote(
 def _pending(client: redis.Redis, underlying: str) -> int:
     summary = client.xpending(bus.ticks_stream(underlying), bus.ENRICHER_GROUP)
     return int(summary["pending"])
+
+
+def _dead_letter_logs(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, int]]:
+    return [
+        (record.getMessage(), record.__dict__["entry_id"], record.__dict__["tick"])
+        for record in caplog.records
+        if record.getMessage().startswith("dead-lettered")
+    ]
