@@ -13,8 +13,10 @@ benchmark has them.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import statistics
 import time
+import tracemalloc
 from collections import defaultdict
 
 from bench.report import Report
@@ -78,13 +80,36 @@ class _TimedBook:
         self.seconds["total"].append(finished - started)
 
 
+def _documents_kib(book: ChainBook, releases: list[list[bus.StreamEntry]]) -> float:
+    """The memory the stored documents of one release's batch take, in KiB: what a batch
+    waiting for the chain writer would hold until its write, unless a later batch's documents
+    supersede them."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        held = []
+        for entries in releases:
+            chains = [chain for chain, _ in book.apply(book.decode(entries).work).values()]
+            held.append(book.documents(book.enrich(chains), chains))
+        allocated, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return allocated / 1024 / len(held)
+
+
 def run(report: Report, *, quick: bool = False) -> None:
-    warm_up, measured = 40, 100 if quick else 400
+    warm_up, measured, held = 40, 100 if quick else 400, 20
     book = _TimedBook()
-    for sequence, entries in enumerate(_releases(warm_up + measured)):
+    releases = _releases(warm_up + measured + held)
+    for sequence, entries in enumerate(releases[: warm_up + measured]):
         if sequence == warm_up:
             book.seconds.clear()
         book.batch(entries)
     for stage in (*STAGES, "total"):
         median = statistics.median(book.seconds[stage]) * 1e3
         report.add(f"enricher batch of {RELEASE} ticks: {stage}", median, "ms")
+    report.add(
+        f"enricher batch of {RELEASE} ticks: stored documents held",
+        _documents_kib(book.book, releases[-held:]),
+        "KiB",
+    )

@@ -11,7 +11,9 @@
    enricher) and publication to the client (MarketData's fan-out, gRPC, the client).
 3. Enricher memory: resident set sampled every second during (2) with one enricher, its peak,
    and its trend after the first minute (least-squares slope: a leak shows as a steady
-   growth, a one-off allocation does not).
+   growth, a one-off allocation does not); beside it, the most batches seen waiting for the
+   chain writer (its gauge, read every 5 s), which is what the memory must stay flat through
+   as the embedded database slows down with the history it holds.
 
 MarketData checks tokens as in production: it verifies with the public half of a development
 key made for the run (``DELTASTREAM_AUTH_PUBLIC_KEY``), and the subscriber sends a viewer's
@@ -28,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -181,6 +184,16 @@ def _rss_kib(pid: int, field: str = "VmRSS") -> int:
     return 0
 
 
+def _gauge(port: int, name: str) -> float:
+    """A gauge's value from a service's ``/metrics``."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise LookupError(f"{name} is not exported on port {port}")
+
+
 def throughput(platform: Platform, redis_client: redis.Redis, report: Report, count: int) -> None:
     _backlog(redis_client, count)
     target = f"127.0.0.1:{free_port()}"
@@ -211,8 +224,13 @@ def latency(
 ) -> None:
     target = f"127.0.0.1:{free_port()}"
     platform.start("deltastream.marketdata", grpc_port=target.rsplit(":", 1)[1])
+    metrics_port = free_port()
     enricher, *_ = [
-        platform.start("deltastream.enricher", consumer_name=f"bench-latency-{replica}")
+        platform.start(
+            "deltastream.enricher",
+            consumer_name=f"bench-latency-{replica}",
+            **({"metrics_port": str(metrics_port)} if replica == 0 else {}),
+        )
         for replica in range(enrichers)
     ]
     subscriber = Subscriber(target, platform.tokens.viewer())
@@ -222,10 +240,13 @@ def latency(
     time.sleep(min(5.0, seconds / 4))  # warm-up: imports, first chains, caches
     subscriber.latencies_ms.clear()
     subscriber.published_ms.clear()
-    rss = []
+    rss: list[int] = []
+    store_waiting: list[float] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         rss.append(_rss_kib(enricher.pid))
+        if len(rss) % 5 == 0:
+            store_waiting.append(_gauge(metrics_port, "deltastream_enricher_store_waiting_batches"))
         time.sleep(1.0)
     peak = _rss_kib(enricher.pid, "VmHWM")
     subscriber.stop()
@@ -247,6 +268,7 @@ def latency(
     report.add("enricher memory: first sample", rss[0] / 1024, "MiB")
     report.add(f"enricher memory: after {seconds:.0f} s", rss[-1] / 1024, "MiB")
     report.add("enricher memory: peak", peak / 1024, "MiB")
+    report.add("enricher memory: most batches waiting for the store", max(store_waiting), "batches")
     if seconds >= 120:  # a slope over a minute or more
         report.add("enricher memory: trend after the first minute", _trend(rss), "MiB/hour")
 
