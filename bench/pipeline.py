@@ -86,12 +86,26 @@ class TokenIssuer:
         return bearer_metadata(token)
 
 
+LOGS = Path(__file__).resolve().parent.parent / "var" / "bench"
+"""Where each benchmark run keeps its services' logs (``var/`` is not in version control)."""
+
+
+def log_directory(benchmark: str) -> Path:
+    """A new directory for the services' logs of one run of ``benchmark``, announced: an
+    outlier in the figures can then be looked into afterwards."""
+    directory = LOGS / f"{benchmark}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    directory.mkdir(parents=True, exist_ok=True)
+    print(f"  (the services' logs: {directory})", flush=True)
+    return directory
+
+
 class Platform:
     def __init__(self, urls: EmbeddedUrls, log_dir: Path, tokens: TokenIssuer) -> None:
         self.urls = urls
         self.tokens = tokens
         self._log_dir = log_dir
         self._processes: list[subprocess.Popen[bytes]] = []
+        self._started = 0
 
     def start(self, module: str, **settings: str) -> subprocess.Popen[bytes]:
         environment = {
@@ -103,7 +117,8 @@ class Platform:
             "DELTASTREAM_AUTH_PUBLIC_KEY": self.tokens.public_pem,
             **{f"DELTASTREAM_{k.upper()}": v for k, v in settings.items()},
         }
-        log = (self._log_dir / f"{module}-{len(self._processes)}.log").open("wb")
+        self._started += 1  # numbered across stops: a later phase's logs are files of their own
+        log = (self._log_dir / f"{self._started:02d}-{module}.log").open("wb")
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", module], env=environment, stdout=log, stderr=subprocess.STDOUT
         )
@@ -287,7 +302,7 @@ def run(report: Report, *, quick: bool = False) -> None:
         embedded_servers(Path(tmp) / "servers") as urls,
     ):
         redis_client = bus.connect(urls.redis_url)
-        platform = Platform(urls, Path(tmp), TokenIssuer())
+        platform = Platform(urls, log_directory("pipeline"), TokenIssuer())
         try:
             throughput(platform, redis_client, report, 60_000 if quick else 200_000)
             for underlying in UNDERLYINGS:

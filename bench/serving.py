@@ -25,7 +25,14 @@ import grpc
 import numpy as np
 import redis
 
-from bench.pipeline import UNDERLYINGS, Metadata, Platform, Subscriber, TokenIssuer
+from bench.pipeline import (
+    UNDERLYINGS,
+    Metadata,
+    Platform,
+    Subscriber,
+    TokenIssuer,
+    log_directory,
+)
 from bench.report import Report
 from deltastream import bus
 from deltastream.embedded import embedded_servers, free_port
@@ -134,7 +141,7 @@ def run(report: Report, *, quick: bool = False) -> None:
         embedded_servers(Path(tmp) / "servers") as urls,
     ):
         redis_client = bus.connect(urls.redis_url)
-        platform = Platform(urls, Path(tmp), TokenIssuer())
+        platform = Platform(urls, log_directory("serving"), TokenIssuer())
         target = f"127.0.0.1:{free_port()}"
         try:
             platform.start(
