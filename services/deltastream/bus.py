@@ -77,6 +77,9 @@ class GroupLag:
 
 _MAX_SEQUENCE = 2**64 - 1
 
+HANDED_OVER_IDLE_MS = 7 * 24 * 3600 * 1000
+"""The idle time given to entries a consumer hands over: older than any claim threshold."""
+
 
 def stream_id(text: bytes | str) -> StreamPosition:
     """An entry id (``<milliseconds>-<sequence>``) as a pair that compares in stream order."""
@@ -285,6 +288,29 @@ class ConsumerGroupReader:
                 if fields is not None
             )
         return claimed
+
+    def hand_over_pending(self, streams: Iterable[str], count: int = 10_000) -> int:
+        """Mark this consumer's unacknowledged entries of ``streams`` (ones it lets go) as
+        long idle, so that whoever consumes those streams next takes them over at its next
+        ``claim_stale`` instead of after the whole idle time; returns how many."""
+        handed = 0
+        for stream in streams:
+            rows: list[dict[str, Any]] = self._client.xpending_range(
+                stream, self._group, min="-", max="+", count=count, consumername=self._consumer
+            )
+            ids = [row["message_id"] for row in rows]
+            if ids:
+                self._client.xclaim(
+                    stream,
+                    self._group,
+                    self._consumer,
+                    0,
+                    ids,
+                    idle=HANDED_OVER_IDLE_MS,
+                    justid=True,
+                )
+                handed += len(ids)
+        return handed
 
     def ack(
         self,

@@ -16,7 +16,8 @@ While replicas come or go, or a count changes, their views may differ for a hear
 and a stream may have two readers (the optimistic concurrency of the stored chains keeps that
 correct) or none (its entries wait, and those a departed replica left pending are claimed
 after ``claim_idle_ms``). A replica stores and acknowledges what it read of a stream before it
-lets the stream go.
+lets the stream go, and hands over what it must read again (entries whose chain lost a race to
+another replica): the next owner claims those at its next look for stale entries.
 """
 
 from __future__ import annotations

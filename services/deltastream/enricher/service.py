@@ -202,9 +202,11 @@ class EnricherLoop:
 
     def _rebalance_due(self) -> None:
         """Renew this replica's heartbeat, report the chains of its streams, and consume the
-        streams it owns now; a stream it lets go is stored and acknowledged first, so its next
-        owner finds nothing pending, and its chains are forgotten, so that they are loaded
-        anew from what the other replicas stored if it comes back."""
+        streams it owns now; a stream it lets go is stored and acknowledged first, and its
+        chains are forgotten, so that they are loaded anew from what the other replicas stored
+        if it comes back. Entries of it still pending (their chain lost a race to another
+        replica, so they must be applied again to what that one stored) are handed over: the
+        next owner claims them at its next look for stale entries."""
         now = time.monotonic()
         if self._membership is None or now < self._next_rebalance:
             return
@@ -220,6 +222,11 @@ class EnricherLoop:
         if released:
             self._settle(wait=True)
             self._enricher.forget_streams(released)
+            handed = self._reader.hand_over_pending(released)  # what lost a race, if anything
+            if handed:
+                log.info(
+                    "entries handed over", extra={"count": handed, "streams": sorted(released)}
+                )
         self._reader.set_streams(owned)
         log.info("streams owned", extra={"streams": owned, "replicas": sorted(heartbeat.alive)})
 
