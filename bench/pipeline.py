@@ -38,6 +38,7 @@ import grpc
 import numpy as np
 import redis
 from cryptography.hazmat.primitives import serialization
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.report import Report
 from deltastream import bus
@@ -200,12 +201,13 @@ def _rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 
 def _gauge(port: int, name: str) -> float:
-    """A gauge's value from a service's ``/metrics``."""
+    """A gauge's value from a service's ``/metrics``, read as Prometheus reads it."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                return float(sample.value)
     raise LookupError(f"{name} is not exported on port {port}")
 
 
